@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './types.js';
+export { WasmDecoder, compileDecoderWasm, defaultWasmUrl } from './wasm.js';
+export { DecoderPool, type DecoderPoolOptions, type RequestOptions, type JpegInput } from './pool.js';
+export type { WorkerStats } from './protocol.js';

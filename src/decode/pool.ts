@@ -1,0 +1,266 @@
+/**
+ * A pool of decoder workers (module workers in browsers, worker_threads in Node).
+ * The WebAssembly is compiled once and shared with every worker; results come
+ * back as transferred buffers. A request that fails, is aborted or loses its
+ * worker rejects alone: the pool replaces a lost worker and carries on.
+ */
+import { DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
+import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
+import type { DctImage, DecodeOptions, RgbDecodeOptions, RgbImage } from './types.js';
+import { compileDecoderWasm } from './wasm.js';
+
+export interface DecoderPoolOptions {
+  /** Number of workers; default hardware concurrency − 1, at least 1. */
+  size?: number;
+  /** URL of dctjpeg.wasm, when it is not served next to the library. */
+  wasmUrl?: URL | string;
+  /** An already compiled decoder module (skips fetching and compiling). */
+  wasmModule?: WebAssembly.Module;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Transfer the caller's input buffer to the worker instead of copying it (it becomes detached). */
+  transferInput?: boolean;
+}
+
+export type JpegInput = Uint8Array | ArrayBuffer;
+
+/** The subset of Worker / worker_threads.Worker the pool needs. */
+interface WorkerHandle {
+  post(msg: WorkerRequest, transfer?: Transferable[]): void;
+  terminate(): void;
+  /** Node: keep the process alive only while the worker has work. */
+  busy(yes: boolean): void;
+}
+
+interface Slot {
+  handle: WorkerHandle;
+  ready: Promise<void>;
+  isReady: boolean;
+  job?: Job;
+  dead: boolean;
+}
+
+interface Job {
+  id: number;
+  request: WorkerRequest;
+  transfer: Transferable[];
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  slot?: Slot;
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+
+async function defaultPoolSize(): Promise<number> {
+  let n = 2;
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) n = navigator.hardwareConcurrency;
+  else if (isNode) n = (await import(/* @vite-ignore */ 'node:os')).availableParallelism();
+  return Math.max(1, n - 1);
+}
+
+type Events = { message(m: WorkerResponse): void; failure(reason: string): void };
+
+async function spawn(events: Events): Promise<WorkerHandle> {
+  if (!isNode) {
+    // Written out literally so bundlers (Vite) find and emit the worker.
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'dctvision-decoder' });
+    w.addEventListener('message', (e: MessageEvent<WorkerResponse>) => events.message(e.data));
+    w.addEventListener('error', (e) => {
+      e.preventDefault();
+      events.failure(e.message || 'worker error');
+    });
+    w.addEventListener('messageerror', () => events.failure('message could not be deserialized'));
+    return { post: (m, t = []) => w.postMessage(m, t), terminate: () => w.terminate(), busy: () => {} };
+  }
+  const { Worker: NodeWorker } = await import(/* @vite-ignore */ 'node:worker_threads');
+  const w = new NodeWorker(new URL('./worker.js', import.meta.url));
+  w.on('message', (m: WorkerResponse) => events.message(m));
+  w.on('error', (e: Error) => events.failure(e.message));
+  w.on('exit', (code: number) => events.failure(`worker exited with code ${code}`));
+  w.unref();
+  return {
+    post: (m, t = []) => w.postMessage(m, t as never[]),
+    terminate: () => void w.terminate(),
+    busy: (yes) => (yes ? w.ref() : w.unref()),
+  };
+}
+
+export class DecoderPool {
+  private slots: Slot[] = [];
+  private queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly module: Promise<WebAssembly.Module>;
+  private readonly started: Promise<void>;
+
+  constructor(private readonly options: DecoderPoolOptions = {}) {
+    this.module = options.wasmModule ? Promise.resolve(options.wasmModule) : compileDecoderWasm(options.wasmUrl);
+    this.started = this.start();
+    this.started.catch(() => {});
+  }
+
+  /** Resolves when every worker has loaded the decoder (requests may be made before). */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  decode(input: JpegInput, options: DecodeOptions & RequestOptions = {}): Promise<DctImage> {
+    const { signal, transferInput, ...opts } = options;
+    const bytes = toBytes(input);
+    return this.submit((id) => ({ type: 'dct', id, bytes, options: opts }), transferInput ? [bytes.buffer] : [], signal);
+  }
+
+  decodeRgb(input: JpegInput, options: RgbDecodeOptions & RequestOptions = {}): Promise<RgbImage> {
+    const { signal, transferInput, ...opts } = options;
+    const bytes = toBytes(input);
+    return this.submit((id) => ({ type: 'rgb', id, bytes, options: opts }), transferInput ? [bytes.buffer] : [], signal);
+  }
+
+  /** Per-worker heap figures, gathered by queueing one request per worker. */
+  async stats(): Promise<WorkerStats[]> {
+    await this.started;
+    return Promise.all(
+      this.slots.map((slot) => this.submit<WorkerStats>((id) => ({ type: 'stats', id }), [], undefined, slot)),
+    );
+  }
+
+  /** Stop every worker; pending and queued requests reject. */
+  terminate(): void {
+    this.closed = true;
+    const err = new DecoderWorkerError('decoder pool terminated');
+    for (const job of this.queue.splice(0)) this.settle(job, err, false);
+    for (const slot of this.slots) {
+      slot.dead = true;
+      if (slot.job) this.settle(slot.job, err, false);
+      slot.handle.terminate();
+    }
+  }
+
+  private async start(): Promise<void> {
+    const size = this.options.size ?? (await defaultPoolSize());
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
+    const slots = await Promise.all(Array.from({ length: size }, () => this.createSlot()));
+    this.slots.push(...slots);
+    await Promise.all(slots.map((s) => s.ready));
+  }
+
+  private async createSlot(): Promise<Slot> {
+    const module = await this.module;
+    let readyResolve!: () => void;
+    let readyReject!: (e: unknown) => void;
+    const slot: Slot = {
+      handle: undefined as unknown as WorkerHandle,
+      ready: new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej))),
+      isReady: false,
+      dead: false,
+    };
+    slot.ready.catch(() => {});
+    slot.handle = await spawn({
+      message: (m) => {
+        if (m.type === 'ready') {
+          slot.isReady = true;
+          readyResolve();
+          this.pump();
+        } else if (m.type === 'init-error') {
+          readyReject(deserializeError(m.error));
+        } else if (slot.job && m.id === slot.job.id) {
+          const job = slot.job;
+          slot.job = undefined;
+          slot.handle.busy(false);
+          if (m.ok) this.settle(job, m.value, true);
+          else this.settle(job, deserializeError(m.error as SerializedError), false);
+          this.pump();
+        }
+      },
+      failure: (reason) => this.replace(slot, new DecoderWorkerError(`decoder worker failed: ${reason}`)),
+    });
+    slot.handle.post({ type: 'init', module });
+    return slot;
+  }
+
+  /** A worker died or was cut off: fail its request only, and start a new worker. */
+  private replace(slot: Slot, error: Error): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.handle.terminate();
+    if (slot.job) this.settle(slot.job, error, false);
+    slot.job = undefined;
+    for (const job of this.queue.filter((j) => j.slot === slot)) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.settle(job, error, false);
+    }
+    if (this.closed) return;
+    const i = this.slots.indexOf(slot);
+    this.createSlot().then(
+      (fresh) => {
+        if (this.closed) return fresh.handle.terminate();
+        if (i >= 0) this.slots[i] = fresh;
+        else this.slots.push(fresh);
+      },
+      () => {},
+    );
+  }
+
+  private submit<T>(make: (id: number) => WorkerRequest, transfer: Transferable[], signal?: AbortSignal, pinned?: Slot): Promise<T> {
+    if (this.closed) return Promise.reject(new DecoderWorkerError('decoder pool terminated'));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { id, request: make(id), transfer, resolve: resolve as (v: unknown) => void, reject, signal, slot: pinned };
+      if (signal) {
+        job.onAbort = () => this.abort(job);
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      this.queue.push(job);
+      this.started.then(() => this.pump(), (e) => this.settle(job, e, false));
+    });
+  }
+
+  private abort(job: Job): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.settle(job, job.signal?.reason, false);
+      return;
+    }
+    // Running: WASM cannot be interrupted, so the worker is replaced.
+    const slot = this.slots.find((s) => s.job === job);
+    if (slot) {
+      slot.job = undefined;
+      this.settle(job, job.signal?.reason, false);
+      this.replace(slot, new DecoderWorkerError('aborted'));
+    }
+  }
+
+  private settle(job: Job, value: unknown, ok: boolean): void {
+    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+    if (ok) job.resolve(value);
+    else job.reject(value);
+  }
+
+  private pump(): void {
+    for (let i = 0; i < this.queue.length; i++) {
+      const job = this.queue[i];
+      const slot = job.slot ?? this.slots.find((s) => !s.job && !s.dead && s.isReady);
+      if (!slot || slot.job || slot.dead || !slot.isReady) continue;
+      this.queue.splice(i--, 1);
+      slot.job = job;
+      slot.handle.busy(true);
+      slot.handle.post(job.request, job.transfer);
+    }
+  }
+}
+
+function toBytes(input: JpegInput): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  throw new TypeError('expected the JPEG as a Uint8Array or ArrayBuffer');
+}

@@ -1,0 +1,24 @@
+/** Messages between DecoderPool and its workers. */
+import type { SerializedError } from './errors.js';
+import type { DecodeOptions, RgbDecodeOptions } from './types.js';
+
+export type WorkerRequest =
+  | { type: 'init'; module: WebAssembly.Module }
+  | { type: 'dct'; id: number; bytes: Uint8Array; options: DecodeOptions }
+  | { type: 'rgb'; id: number; bytes: Uint8Array; options: RgbDecodeOptions }
+  | { type: 'stats'; id: number };
+
+export type WorkerResponse =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: SerializedError };
+
+export interface WorkerStats {
+  /** Bytes malloc'ed in the WASM heap between requests (should stay at its baseline). */
+  heapInUse: number;
+  /** Size of the worker's WASM linear memory. */
+  memoryBytes: number;
+  /** Requests this worker has answered. */
+  handled: number;
+}

@@ -1,0 +1,77 @@
+/** One colour component's coefficient plane, exactly as stored in the file. */
+export interface DctComponent {
+  /** Component identifier from the SOF marker (usually 1, 2, 3). */
+  id: number;
+  /** Horizontal and vertical sampling factors. */
+  h: number;
+  v: number;
+  /** Blocks per row / column that carry image data (padding-only blocks dropped, as libjpeg does). */
+  blocksX: number;
+  blocksY: number;
+  /**
+   * Coefficients laid out `[blocksY][blocksX][64]`; channel `8*v + u` is vertical
+   * frequency v, horizontal frequency u (libjpeg's natural order, not zigzag).
+   * Raw quantized values, or multiplied by `quantTable` when decoded with `dequantize`
+   * (saturated to the int16 range, which only a malicious file can reach).
+   */
+  coefficients: Int16Array;
+  /** Quantization table in natural order (64 entries). */
+  quantTable: Uint16Array;
+}
+
+export type JpegColorSpace = 'unknown' | 'grayscale' | 'RGB' | 'YCbCr' | 'CMYK' | 'YCCK';
+
+export interface DctImage {
+  width: number;
+  height: number;
+  /** Largest sampling factors: 4:2:0 is maxH = maxV = 2 with chroma at 1×1. */
+  maxH: number;
+  maxV: number;
+  components: DctComponent[];
+  /** Whether the coefficients were multiplied by the quantization tables. */
+  dequantized: boolean;
+  progressive: boolean;
+  arithmetic: boolean;
+  /** EXIF orientation tag (1–8), 1 when absent. Not applied: the planes are as stored. */
+  orientation: number;
+  /** Colour space of the coded components as libjpeg determines it (JFIF/Adobe markers, component ids). */
+  colorSpace: JpegColorSpace;
+  /** Adobe APP14 colour transform code (0 none, 1 YCbCr, 2 YCCK) or null when there is no Adobe marker. */
+  adobeTransform: number | null;
+  jfif: boolean;
+  restartInterval: number;
+  /** Number of scans read (1 for baseline, several for progressive). */
+  scans: number;
+  /** libjpeg warnings accepted (only non-zero with `strict: false`). */
+  warnings: number;
+}
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** Interleaved RGB, 3 bytes per pixel, row-major. */
+  data: Uint8Array;
+  orientation: number;
+}
+
+export interface LimitOptions {
+  /** Refuse images with more pixels than this, from the header, before any large allocation. Default 50,000,000. */
+  maxPixels?: number;
+  /** Refuse progressive files with more scans than this (scan bombs). Default 500. */
+  maxScans?: number;
+  /** Treat libjpeg's corrupt-data warnings as errors (default true); false accepts damaged files. */
+  strict?: boolean;
+}
+
+export interface DecodeOptions extends LimitOptions {
+  /** Multiply coefficients by their quantization entries (default true, like jpeg2dct). */
+  dequantize?: boolean;
+}
+
+export interface RgbDecodeOptions extends LimitOptions {
+  /** libjpeg's scaled IDCT: 1 (full size), 1/2, 1/4 or 1/8. Default 1. */
+  scale?: 1 | 0.5 | 0.25 | 0.125;
+}
+
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+export const DEFAULT_MAX_SCANS = 500;

@@ -1,0 +1,211 @@
+/**
+ * In-thread access to the WebAssembly decoder. The worker pool runs this inside
+ * each worker; Node code (CLI, benchmarks) may use it directly.
+ */
+import createDctJpeg, { type DctJpegModule } from '../../wasm/dist/dctjpeg.js';
+import {
+  CorruptJpegError,
+  JpegLimitError,
+  NotAJpegError,
+  UnsupportedJpegError,
+  type JpegLimit,
+} from './errors.js';
+import {
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_SCANS,
+  type DctComponent,
+  type DctImage,
+  type DecodeOptions,
+  type JpegColorSpace,
+  type LimitOptions,
+  type RgbDecodeOptions,
+  type RgbImage,
+} from './types.js';
+
+// Mirrors of the C shim's ABI (wasm/shim/dctjpeg.c).
+const FLAG_DEQUANTIZE = 1;
+const FLAG_LENIENT = 2;
+const I = {
+  WIDTH: 0, HEIGHT: 1, NCOMP: 2, PROGRESSIVE: 3, ARITH: 4, ORIENTATION: 5, COLOR_SPACE: 6,
+  ADOBE: 7, MAX_H: 8, MAX_V: 9, COEF_COUNT: 10, COEF_PTR: 11, SCANS: 12, RESTART: 13,
+  WARNINGS: 14, JFIF: 15, COMP0: 16, COMP_STRIDE: 8, RGB_PTR: 48, RGB_W: 49, RGB_H: 50,
+} as const;
+const COLOR_SPACES: JpegColorSpace[] = ['unknown', 'grayscale', 'RGB', 'YCbCr', 'CMYK', 'YCCK'];
+const LIMITS: Record<number, JpegLimit> = { 1: 'maxPixels', 2: 'maxScans', 3: 'memory' };
+
+/** Where the packaged .wasm lives, relative to this module (works unbundled and under Vite). */
+export const defaultWasmUrl = (): URL => new URL('../../wasm/dist/dctjpeg.wasm', import.meta.url);
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** Compile the decoder's WebAssembly once; the Module can be posted to workers. */
+export async function compileDecoderWasm(url: URL | string = defaultWasmUrl()): Promise<WebAssembly.Module> {
+  const u = new URL(String(url));
+  if (u.protocol === 'file:' && isNode) {
+    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+    return WebAssembly.compile(await readFile(u));
+  }
+  const res = await fetch(u);
+  if (!res.ok) throw new Error(`failed to load ${u.href}: HTTP ${res.status}`);
+  if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.includes('application/wasm')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+export class WasmDecoder {
+  private constructor(private readonly m: DctJpegModule, private readonly memory: () => number) {}
+
+  /** Instantiate a decoder from a compiled module (default: compile the packaged .wasm). */
+  static async create(module?: WebAssembly.Module): Promise<WasmDecoder> {
+    const wasmModule = module ?? (await compileDecoderWasm());
+    let memory: WebAssembly.Memory | undefined;
+    const m = await createDctJpeg({
+      instantiateWasm(imports, receive) {
+        WebAssembly.instantiate(wasmModule, imports).then((instance) => {
+          memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
+          receive(instance, wasmModule);
+        });
+        return {};
+      },
+    });
+    return new WasmDecoder(m, () => memory?.buffer.byteLength ?? m.HEAPU8.byteLength);
+  }
+
+  /** Entropy-decode a JPEG into its DCT coefficient planes. */
+  decode(bytes: Uint8Array, options: DecodeOptions = {}): DctImage {
+    const dequantize = options.dequantize ?? true;
+    const session = this.run(bytes, options, (ptr, len, flags, maxPixels, maxScans) =>
+      this.m._dct_decode(ptr, len, flags | (dequantize ? FLAG_DEQUANTIZE : 0), maxPixels, maxScans),
+    );
+    try {
+      const info = this.info(session);
+      const total = info[I.COEF_COUNT];
+      const ptr = info[I.COEF_PTR] >> 1;
+      // One copy out of the WASM heap into a fresh buffer that can be transferred.
+      const all = this.m.HEAP16.slice(ptr, ptr + total);
+      const components: DctComponent[] = [];
+      for (let c = 0; c < info[I.NCOMP]; c++) {
+        const o = I.COMP0 + c * I.COMP_STRIDE;
+        const blocksX = info[o + 3];
+        const blocksY = info[o + 4];
+        const offset = info[o + 5];
+        const q = info[o + 6] >> 1;
+        components.push({
+          id: info[o],
+          h: info[o + 1],
+          v: info[o + 2],
+          blocksX,
+          blocksY,
+          coefficients: all.subarray(offset, offset + blocksX * blocksY * 64),
+          quantTable: this.m.HEAPU16.slice(q, q + 64),
+        });
+      }
+      return {
+        width: info[I.WIDTH],
+        height: info[I.HEIGHT],
+        maxH: info[I.MAX_H],
+        maxV: info[I.MAX_V],
+        components,
+        dequantized: dequantize,
+        progressive: info[I.PROGRESSIVE] !== 0,
+        arithmetic: info[I.ARITH] !== 0,
+        orientation: info[I.ORIENTATION],
+        colorSpace: COLOR_SPACES[info[I.COLOR_SPACE]] ?? 'unknown',
+        adobeTransform: info[I.ADOBE] < 0 ? null : info[I.ADOBE],
+        jfif: info[I.JFIF] !== 0,
+        restartInterval: info[I.RESTART],
+        scans: info[I.SCANS],
+        warnings: info[I.WARNINGS],
+      };
+    } finally {
+      this.m._dct_release(session);
+    }
+  }
+
+  /** Full decode to RGB through libjpeg (accurate integer IDCT, fancy upsampling), optionally scaled. */
+  decodeRgb(bytes: Uint8Array, options: RgbDecodeOptions = {}): RgbImage {
+    const scale = options.scale ?? 1;
+    const denom = { 1: 1, 0.5: 2, 0.25: 4, 0.125: 8 }[scale];
+    if (!denom) throw new RangeError(`scale must be 1, 1/2, 1/4 or 1/8, got ${scale}`);
+    const session = this.run(bytes, options, (ptr, len, flags, maxPixels, maxScans) =>
+      this.m._dct_decode_rgb(ptr, len, flags, maxPixels, maxScans, denom),
+    );
+    try {
+      const info = this.info(session);
+      const width = info[I.RGB_W];
+      const height = info[I.RGB_H];
+      const p = info[I.RGB_PTR];
+      return { width, height, data: this.m.HEAPU8.slice(p, p + width * height * 3), orientation: info[I.ORIENTATION] };
+    } finally {
+      this.m._dct_release(session);
+    }
+  }
+
+  /** Bytes currently malloc'ed inside the WASM heap (returns to its baseline after every call). */
+  heapInUse(): number {
+    return this.m._dct_heap_in_use();
+  }
+
+  /** Size of the WASM linear memory (only grows; bounded by maxPixels). */
+  memoryBytes(): number {
+    return this.memory();
+  }
+
+  private run(
+    bytes: Uint8Array,
+    options: LimitOptions,
+    call: (ptr: number, len: number, flags: number, maxPixels: number, maxScans: number) => number,
+  ): number {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('expected the JPEG as a Uint8Array');
+    const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+    const maxScans = options.maxScans ?? DEFAULT_MAX_SCANS;
+    const flags = options.strict === false ? FLAG_LENIENT : 0;
+    const ptr = this.m._dct_malloc(bytes.length);
+    if (!ptr) throw new JpegLimitError(`cannot allocate ${bytes.length} bytes for the input`, 'memory');
+    let session = 0;
+    try {
+      this.m.HEAPU8.set(bytes, ptr);
+      session = call(ptr, bytes.length, flags, maxPixels, maxScans);
+    } finally {
+      this.m._dct_free(ptr);
+    }
+    if (!session) throw this.lastError();
+    return session;
+  }
+
+  private info(session: number): Int32Array {
+    const p = this.m._dct_info(session) >> 2;
+    return this.m.HEAP32.subarray(p, p + 64);
+  }
+
+  private lastError(): Error {
+    const kind = this.m._dct_last_kind();
+    const msgPtr = this.m._dct_last_message();
+    const end = this.m.HEAPU8.indexOf(0, msgPtr);
+    const message = new TextDecoder().decode(this.m.HEAPU8.subarray(msgPtr, end));
+    switch (kind) {
+      case 1:
+        return new NotAJpegError(message);
+      case 2:
+        return new UnsupportedJpegError(message, featureOf(message));
+      case 4:
+        return new JpegLimitError(message, LIMITS[this.m._dct_last_limit()] ?? 'memory');
+      default:
+        return new CorruptJpegError(message);
+    }
+  }
+}
+
+/** Short name of the unsupported feature, for UnsupportedJpegError.feature. */
+function featureOf(message: string): string {
+  if (/CMYK/.test(message)) return 'CMYK';
+  if (/YCCK/.test(message)) return 'YCCK';
+  const bits = /(\d+)-bit sample precision/.exec(message);
+  if (bits) return `${bits[1]}-bit`;
+  const comps = /(\d+)-component/.exec(message);
+  if (comps) return `${comps[1]}-component`;
+  const sof = /SOF type 0x([0-9a-f]{2})/i.exec(message);
+  if (sof) return { c3: 'lossless', c7: 'lossless', cb: 'lossless', cf: 'lossless' }[sof[1].toLowerCase()] ?? 'hierarchical';
+  return message;
+}

@@ -1,0 +1,2 @@
+/** dctvision: classification straight from a JPEG's DCT coefficients. */
+export * from './decode/index.js';

@@ -1,0 +1,27 @@
+// Types for the emscripten glue built by wasm/build.sh (hand-written: emscripten 3.1.6 emits none).
+export interface DctJpegModule {
+  HEAPU8: Uint8Array;
+  HEAP16: Int16Array;
+  HEAP32: Int32Array;
+  HEAPU16: Uint16Array;
+  _dct_decode(data: number, len: number, flags: number, maxPixels: number, maxScans: number): number;
+  _dct_decode_rgb(data: number, len: number, flags: number, maxPixels: number, maxScans: number, scaleDenom: number): number;
+  _dct_release(session: number): void;
+  _dct_info(session: number): number;
+  _dct_last_kind(): number;
+  _dct_last_limit(): number;
+  _dct_last_message(): number;
+  _dct_malloc(n: number): number;
+  _dct_free(p: number): void;
+  _dct_heap_in_use(): number;
+}
+export interface DctJpegModuleOptions {
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  instantiateWasm?: (
+    imports: WebAssembly.Imports,
+    receive: (instance: WebAssembly.Instance, module?: WebAssembly.Module) => void,
+  ) => object;
+  locateFile?: (path: string, prefix: string) => string;
+}
+declare function createDctJpeg(options?: DctJpegModuleOptions): Promise<DctJpegModule>;
+export default createDctJpeg;

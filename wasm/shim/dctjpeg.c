@@ -1,0 +1,548 @@
+/*
+ * dctjpeg: a thin shim over libjpeg-turbo that returns a JPEG's quantized DCT
+ * coefficients (entropy decoding only) or its full RGB decode.
+ *
+ * Why a custom coefficient controller: jpeg_read_coefficients() decodes into
+ * whole-image virtual block arrays owned by libjpeg, which then have to be
+ * copied into the layout we hand to JavaScript. Allocating, zeroing and copying
+ * those arrays costs more than the Huffman decoding of a small image. Instead we
+ * plug our own jpeg_d_coef_controller into libjpeg's input side, so the entropy
+ * decoder writes every block straight into one contiguous buffer laid out as
+ * [component][blocksY][blocksX][64] (natural order), which JS copies out once.
+ *
+ * Every call owns its own jpeg_decompress_struct ("session"); errors longjmp back
+ * to the entry point, which destroys the session, so nothing outlives a failure.
+ */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <malloc.h>
+
+#define JPEG_INTERNALS
+#include "jinclude.h"
+#include "jpeglib.h"
+#include "jerror.h"
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#define EXPORT EMSCRIPTEN_KEEPALIVE
+#else
+#define EXPORT
+#endif
+
+/* Error kinds, mirrored by src/decode/errors.ts. */
+enum {
+  DCT_OK = 0,
+  DCT_NOT_A_JPEG = 1,
+  DCT_UNSUPPORTED = 2,
+  DCT_CORRUPT = 3,
+  DCT_LIMIT = 4,
+};
+
+/* Flags, mirrored by src/decode/wasm.ts. */
+#define DCT_FLAG_DEQUANTIZE 1
+#define DCT_FLAG_LENIENT 2 /* accept libjpeg's corrupt-data warnings */
+
+#define MAX_COMP 4
+
+/* Layout of the int32 info block read by JS (indices are part of the ABI). */
+enum {
+  I_WIDTH = 0, I_HEIGHT, I_NCOMP, I_PROGRESSIVE, I_ARITH, I_ORIENTATION,
+  I_COLOR_SPACE, I_ADOBE_TRANSFORM, I_MAX_H, I_MAX_V, I_COEF_COUNT, I_COEF_PTR,
+  I_SCANS, I_RESTART_INTERVAL, I_WARNINGS, I_JFIF,
+  I_COMP0 = 16, /* per component: id, h, v, blocksX, blocksY, offset, qtablePtr, quantTblNo */
+  I_COMP_STRIDE = 8,
+  I_RGB_PTR = 48, I_RGB_WIDTH, I_RGB_HEIGHT,
+  I_LIMIT_KIND = 56, /* which limit was hit: 1 pixels, 2 scans, 3 memory */
+  I_SIZE = 64
+};
+
+typedef struct {
+  struct jpeg_error_mgr pub;
+  jmp_buf jump;
+  int lenient;
+  int kind;      /* DCT_* of the failure */
+  int limit;     /* I_LIMIT_KIND value */
+  char message[JMSG_LENGTH_MAX + 64];
+} dct_error_mgr;
+
+typedef struct {
+  struct jpeg_progress_mgr pub;
+  int max_scans;
+} dct_progress_mgr;
+
+/* Our coefficient controller: the entropy decoder writes into `planes`. */
+typedef struct {
+  struct jpeg_d_coef_controller pub;
+  JDIMENSION MCU_ctr;
+  int MCU_vert_offset;
+  int MCU_rows_per_iMCU_row;
+  JBLOCKROW MCU_buffer[D_MAX_BLOCKS_IN_MCU];
+  JBLOCKROW plane[MAX_COMP];      /* padded plane of each component */
+  JDIMENSION stride[MAX_COMP];    /* blocks per padded row */
+  /* Sequential strict decoding visits every kept block exactly once, so blocks are
+   * zeroed just before the entropy decoder fills them (in cache) instead of
+   * zeroing the whole buffer up front; progressive scans revisit blocks and
+   * lenient decoding may stop early, so those start from a zeroed buffer. */
+  boolean zero_per_block;
+  boolean scanned[MAX_COMP];
+} dct_sink;
+
+typedef struct {
+  struct jpeg_decompress_struct cinfo;
+  dct_error_mgr err;
+  dct_progress_mgr progress;
+  int32_t info[I_SIZE];
+  uint16_t qtables[MAX_COMP][DCTSIZE2];
+  JCOEF *coefs;
+  JSAMPLE *rgb;
+} dct_session;
+
+/* Last failure, read by JS after an entry point returns NULL. */
+static int32_t last_kind;
+static int32_t last_limit;
+static char last_message[JMSG_LENGTH_MAX + 64];
+
+static void fail(j_common_ptr cinfo, int kind, int limit, const char *msg)
+{
+  dct_error_mgr *err = (dct_error_mgr *)cinfo->err;
+  err->kind = kind;
+  err->limit = limit;
+  snprintf(err->message, sizeof(err->message), "%s", msg);
+  longjmp(err->jump, 1);
+}
+
+static int classify_code(int code)
+{
+  switch (code) {
+  case JERR_NO_SOI:
+  case JERR_INPUT_EMPTY:
+    return DCT_NOT_A_JPEG;
+  case JERR_BAD_PRECISION:
+  case JERR_SOF_UNSUPPORTED:
+  case JERR_NOT_COMPILED:
+  case JERR_ARITH_NOTIMPL:
+    return DCT_UNSUPPORTED;
+  case JERR_OUT_OF_MEMORY:
+    return DCT_LIMIT;
+  default:
+    return DCT_CORRUPT;
+  }
+}
+
+static void on_error_exit(j_common_ptr cinfo)
+{
+  dct_error_mgr *err = (dct_error_mgr *)cinfo->err;
+  char buf[JMSG_LENGTH_MAX];
+  int code = cinfo->err->msg_code;
+  (*cinfo->err->format_message)(cinfo, buf);
+  if (code == JERR_BAD_PRECISION) {
+    char m[JMSG_LENGTH_MAX + 64];
+    snprintf(m, sizeof(m), "%d-bit sample precision is not supported (%s)",
+             cinfo->err->msg_parm.i[0], buf);
+    fail(cinfo, DCT_UNSUPPORTED, 0, m);
+  }
+  fail(cinfo, classify_code(code), code == JERR_OUT_OF_MEMORY ? 3 : 0, buf);
+}
+
+static void on_emit_message(j_common_ptr cinfo, int msg_level)
+{
+  dct_error_mgr *err = (dct_error_mgr *)cinfo->err;
+  if (msg_level >= 0)
+    return; /* trace messages */
+  err->pub.num_warnings++;
+  if (!err->lenient) {
+    char buf[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, buf);
+    fail(cinfo, DCT_CORRUPT, 0, buf);
+  }
+}
+
+static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
+
+static void on_progress(j_common_ptr cinfo)
+{
+  dct_progress_mgr *p = (dct_progress_mgr *)cinfo->progress;
+  j_decompress_ptr d = (j_decompress_ptr)cinfo;
+  if (p->max_scans > 0 && d->input_scan_number > p->max_scans) {
+    char m[128];
+    snprintf(m, sizeof(m), "JPEG has more than %d scans (maxScans)", p->max_scans);
+    fail(cinfo, DCT_LIMIT, 2, m);
+  }
+}
+
+/* ---- coefficient sink -------------------------------------------------- */
+
+static void sink_start_iMCU_row(j_decompress_ptr cinfo)
+{
+  dct_sink *s = (dct_sink *)cinfo->coef;
+  if (cinfo->comps_in_scan > 1) {
+    s->MCU_rows_per_iMCU_row = 1;
+  } else if (cinfo->input_iMCU_row < cinfo->total_iMCU_rows - 1) {
+    s->MCU_rows_per_iMCU_row = cinfo->cur_comp_info[0]->v_samp_factor;
+  } else {
+    s->MCU_rows_per_iMCU_row = cinfo->cur_comp_info[0]->last_row_height;
+  }
+  s->MCU_ctr = 0;
+  s->MCU_vert_offset = 0;
+}
+
+static void sink_start_input_pass(j_decompress_ptr cinfo)
+{
+  dct_sink *s = (dct_sink *)cinfo->coef;
+  int ci;
+  for (ci = 0; ci < cinfo->comps_in_scan; ci++)
+    s->scanned[cinfo->cur_comp_info[ci]->component_index] = TRUE;
+  cinfo->input_iMCU_row = 0;
+  sink_start_iMCU_row(cinfo);
+}
+
+/* Same MCU walk as libjpeg's jdcoefct.c consume_data(), with block pointers
+ * computed into our planes instead of into virtual arrays. */
+static int sink_consume_data(j_decompress_ptr cinfo)
+{
+  dct_sink *s = (dct_sink *)cinfo->coef;
+  int yoffset;
+  for (yoffset = s->MCU_vert_offset; yoffset < s->MCU_rows_per_iMCU_row; yoffset++) {
+    JDIMENSION col;
+    for (col = s->MCU_ctr; col < cinfo->MCUs_per_row; col++) {
+      int blkn = 0, ci;
+      for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
+        jpeg_component_info *comp = cinfo->cur_comp_info[ci];
+        int c = comp->component_index;
+        JDIMENSION row0 = cinfo->input_iMCU_row * comp->v_samp_factor + yoffset;
+        JDIMENSION col0 = col * comp->MCU_width;
+        int y, x;
+        for (y = 0; y < comp->MCU_height; y++) {
+          JBLOCKROW p = s->plane[c] + (size_t)(row0 + y) * s->stride[c] + col0;
+          for (x = 0; x < comp->MCU_width; x++)
+            s->MCU_buffer[blkn++] = p + x;
+        }
+      }
+      if (s->zero_per_block) {
+        int b;
+        for (b = 0; b < blkn; b++) memset(s->MCU_buffer[b], 0, sizeof(JBLOCK));
+      }
+      if (!(*cinfo->entropy->decode_mcu)(cinfo, s->MCU_buffer)) {
+        /* A memory source never suspends; treat it as truncated data. */
+        ERREXIT(cinfo, JERR_INPUT_EOF);
+      }
+    }
+    s->MCU_ctr = 0;
+  }
+  if (++(cinfo->input_iMCU_row) < cinfo->total_iMCU_rows) {
+    sink_start_iMCU_row(cinfo);
+    return JPEG_ROW_COMPLETED;
+  }
+  (*cinfo->inputctl->finish_input_pass)(cinfo);
+  return JPEG_SCAN_COMPLETED;
+}
+
+static void sink_start_output_pass(j_decompress_ptr cinfo) { (void)cinfo; }
+static int sink_decompress_data(j_decompress_ptr cinfo, JSAMPIMAGE out)
+{
+  (void)out;
+  ERREXIT(cinfo, JERR_NOT_COMPILED);
+  return 0;
+}
+
+/* ---- EXIF orientation -------------------------------------------------- */
+
+static unsigned rd16(const JOCTET *p, int le) { return le ? p[0] | p[1] << 8 : p[0] << 8 | p[1]; }
+static unsigned long rd32(const JOCTET *p, int le)
+{
+  return le ? (unsigned long)p[0] | (unsigned long)p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24
+            : (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | (unsigned long)p[3];
+}
+
+/* Orientation tag (0x0112) of IFD0 of the first Exif APP1; 1 when absent or
+ * malformed (a broken Exif block is not a broken image). */
+static int exif_orientation(j_decompress_ptr cinfo)
+{
+  jpeg_saved_marker_ptr m;
+  for (m = cinfo->marker_list; m; m = m->next) {
+    const JOCTET *d = m->data;
+    unsigned long n = m->data_length, ifd, i, count;
+    int le;
+    if (m->marker != JPEG_APP0 + 1 || n < 14 || memcmp(d, "Exif\0\0", 6) != 0)
+      continue;
+    d += 6;
+    n -= 6;
+    if (d[0] == 'I' && d[1] == 'I') le = 1;
+    else if (d[0] == 'M' && d[1] == 'M') le = 0;
+    else return 1;
+    if (rd16(d + 2, le) != 42) return 1;
+    ifd = rd32(d + 4, le);
+    if (ifd > n - 2) return 1;
+    count = rd16(d + ifd, le);
+    for (i = 0; i < count; i++) {
+      unsigned long e = ifd + 2 + i * 12;
+      if (e > n - 12) return 1;
+      if (rd16(d + e, le) == 0x0112 && rd16(d + e + 2, le) == 3) {
+        unsigned v = rd16(d + e + 8, le);
+        return v >= 1 && v <= 8 ? (int)v : 1;
+      }
+    }
+    return 1;
+  }
+  return 1;
+}
+
+/* ---- sessions ----------------------------------------------------------- */
+
+static dct_session *session_open(int flags, int max_scans)
+{
+  dct_session *s = (dct_session *)calloc(1, sizeof(dct_session));
+  if (!s) return NULL;
+  s->cinfo.err = jpeg_std_error(&s->err.pub);
+  s->err.pub.error_exit = on_error_exit;
+  s->err.pub.emit_message = on_emit_message;
+  s->err.pub.output_message = on_output_message;
+  s->err.lenient = (flags & DCT_FLAG_LENIENT) != 0;
+  s->progress.pub.progress_monitor = on_progress;
+  s->progress.max_scans = max_scans;
+  return s;
+}
+
+static void session_record_failure(dct_session *s)
+{
+  last_kind = s->err.kind ? s->err.kind : DCT_CORRUPT;
+  last_limit = s->err.limit;
+  memcpy(last_message, s->err.message, sizeof(last_message));
+}
+
+EXPORT void dct_release(dct_session *s)
+{
+  if (!s) return;
+  jpeg_destroy_decompress(&s->cinfo);
+  free(s->coefs);
+  free(s->rgb);
+  free(s);
+}
+
+static void read_header_checked(dct_session *s, const JOCTET *data, unsigned long len,
+                                double max_pixels)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  if (len < 2 || data[0] != 0xFF || data[1] != 0xD8) {
+    char m[96];
+    if (len >= 2) snprintf(m, sizeof(m), "Not a JPEG file: starts with 0x%02x 0x%02x", data[0], data[1]);
+    else snprintf(m, sizeof(m), "Not a JPEG file: %lu byte(s)", len);
+    fail((j_common_ptr)cinfo, DCT_NOT_A_JPEG, 0, m);
+  }
+  jpeg_mem_src(cinfo, data, len);
+  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
+  cinfo->progress = &s->progress.pub;
+  jpeg_read_header(cinfo, TRUE);
+
+  if (cinfo->num_components == 4 || cinfo->jpeg_color_space == JCS_CMYK ||
+      cinfo->jpeg_color_space == JCS_YCCK) {
+    fail((j_common_ptr)cinfo, DCT_UNSUPPORTED, 0,
+         cinfo->jpeg_color_space == JCS_YCCK ? "YCCK (4-component) JPEG is not supported"
+                                            : "CMYK (4-component) JPEG is not supported");
+  }
+  if (cinfo->num_components != 1 && cinfo->num_components != 3) {
+    char m[96];
+    snprintf(m, sizeof(m), "%d-component JPEG is not supported", cinfo->num_components);
+    fail((j_common_ptr)cinfo, DCT_UNSUPPORTED, 0, m);
+  }
+  if ((double)cinfo->image_width * (double)cinfo->image_height > max_pixels) {
+    char m[160];
+    snprintf(m, sizeof(m), "image is %ux%u = %.0f pixels, more than maxPixels (%.0f)",
+             cinfo->image_width, cinfo->image_height,
+             (double)cinfo->image_width * (double)cinfo->image_height, max_pixels);
+    fail((j_common_ptr)cinfo, DCT_LIMIT, 1, m);
+  }
+}
+
+static void fill_common_info(dct_session *s)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  int32_t *info = s->info;
+  info[I_WIDTH] = (int32_t)cinfo->image_width;
+  info[I_HEIGHT] = (int32_t)cinfo->image_height;
+  info[I_NCOMP] = cinfo->num_components;
+  info[I_PROGRESSIVE] = cinfo->progressive_mode;
+  info[I_ARITH] = cinfo->arith_code;
+  info[I_ORIENTATION] = exif_orientation(cinfo);
+  info[I_COLOR_SPACE] = cinfo->jpeg_color_space;
+  info[I_ADOBE_TRANSFORM] = cinfo->saw_Adobe_marker ? cinfo->Adobe_transform : -1;
+  info[I_MAX_H] = cinfo->max_h_samp_factor;
+  info[I_MAX_V] = cinfo->max_v_samp_factor;
+  info[I_RESTART_INTERVAL] = (int32_t)cinfo->restart_interval;
+  info[I_JFIF] = cinfo->saw_JFIF_marker;
+}
+
+static JCOEF clamp16(long v) { return (JCOEF)(v > 32767 ? 32767 : v < -32768 ? -32768 : v); }
+
+/* Entropy-decode every scan into one buffer. Kept out of line: with emscripten's
+ * setjmp emulation every call made from the function holding setjmp() goes
+ * through a JS trampoline, so that function must make as few calls as possible. */
+__attribute__((noinline)) static void decode_coefficients(dct_session *s, const JOCTET *data, unsigned long len,
+                                int flags, double max_pixels)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  dct_sink *sink;
+  size_t padded_total = 0, off = 0, dst = 0;
+  int ci, k;
+
+  read_header_checked(s, data, len, max_pixels);
+  fill_common_info(s);
+
+  /* Module selection as in jdtrans.c, with our sink as coefficient controller. */
+  cinfo->buffered_image = TRUE;
+  if (cinfo->arith_code) jinit_arith_decoder(cinfo);
+  else if (cinfo->progressive_mode) jinit_phuff_decoder(cinfo);
+  else jinit_huff_decoder(cinfo);
+
+  sink = (dct_sink *)(*cinfo->mem->alloc_small)((j_common_ptr)cinfo, JPOOL_IMAGE, sizeof(dct_sink));
+  memset(sink, 0, sizeof(*sink));
+  sink->pub.start_input_pass = sink_start_input_pass;
+  sink->pub.consume_data = sink_consume_data;
+  sink->pub.start_output_pass = sink_start_output_pass;
+  sink->pub.decompress_data = sink_decompress_data;
+  cinfo->coef = &sink->pub;
+
+  /* Planes are padded to whole MCUs, where dummy blocks of interleaved scans land. */
+  for (ci = 0; ci < cinfo->num_components; ci++) {
+    jpeg_component_info *comp = cinfo->comp_info + ci;
+    JDIMENSION w = (JDIMENSION)jround_up((long)comp->width_in_blocks, (long)comp->h_samp_factor);
+    JDIMENSION h = (JDIMENSION)jround_up((long)comp->height_in_blocks, (long)comp->v_samp_factor);
+    sink->stride[ci] = w;
+    padded_total += (size_t)w * h * DCTSIZE2;
+  }
+  sink->zero_per_block = !s->err.lenient && !cinfo->progressive_mode;
+  s->coefs = sink->zero_per_block ? (JCOEF *)malloc((padded_total ? padded_total : 1) * sizeof(JCOEF))
+                                  : (JCOEF *)calloc(padded_total ? padded_total : 1, sizeof(JCOEF));
+  if (!s->coefs) fail((j_common_ptr)cinfo, DCT_LIMIT, 3, "out of memory for coefficient planes");
+  for (ci = 0; ci < cinfo->num_components; ci++) {
+    jpeg_component_info *comp = cinfo->comp_info + ci;
+    JDIMENSION h = (JDIMENSION)jround_up((long)comp->height_in_blocks, (long)comp->v_samp_factor);
+    sink->plane[ci] = (JBLOCKROW)(s->coefs + off);
+    off += (size_t)sink->stride[ci] * h * DCTSIZE2;
+  }
+
+  (*cinfo->inputctl->start_input_pass)(cinfo);
+  cinfo->global_state = DSTATE_RDCOEFS;
+  for (;;) {
+    int rc;
+    on_progress((j_common_ptr)cinfo);
+    rc = (*cinfo->inputctl->consume_input)(cinfo);
+    if (rc == JPEG_SUSPENDED) ERREXIT(cinfo, JERR_INPUT_EOF);
+    if (rc == JPEG_REACHED_EOI) break;
+  }
+
+  /* Drop the padding and pack components back to back: [c][by][bx][64]. */
+  off = 0;
+  for (ci = 0; ci < cinfo->num_components; ci++) {
+    jpeg_component_info *comp = cinfo->comp_info + ci;
+    JDIMENSION bw = comp->width_in_blocks, bh = comp->height_in_blocks, y;
+    JDIMENSION ph = (JDIMENSION)jround_up((long)bh, (long)comp->v_samp_factor);
+    JQUANT_TBL *qt = comp->quant_table ? comp->quant_table : cinfo->quant_tbl_ptrs[comp->quant_tbl_no];
+    int32_t *ic = s->info + I_COMP0 + ci * I_COMP_STRIDE;
+    JCOEF *base = s->coefs + dst;
+    if (!qt) fail((j_common_ptr)cinfo, DCT_CORRUPT, 0, "component has no quantization table");
+    if (!sink->scanned[ci] && sink->zero_per_block) /* a component no scan carried */
+      memset(s->coefs + off, 0, (size_t)sink->stride[ci] * ph * DCTSIZE2 * sizeof(JCOEF));
+    if (sink->stride[ci] != bw) {
+      for (y = 0; y < bh; y++)
+        memmove(s->coefs + dst + (size_t)y * bw * DCTSIZE2,
+                s->coefs + off + (size_t)y * sink->stride[ci] * DCTSIZE2,
+                (size_t)bw * DCTSIZE2 * sizeof(JCOEF));
+    } else if (dst != off) {
+      memmove(s->coefs + dst, s->coefs + off, (size_t)bw * bh * DCTSIZE2 * sizeof(JCOEF));
+    }
+    for (k = 0; k < DCTSIZE2; k++) s->qtables[ci][k] = qt->quantval[k];
+    if (flags & DCT_FLAG_DEQUANTIZE) {
+      size_t n = (size_t)bw * bh, b;
+      for (b = 0; b < n; b++) {
+        JCOEF *blk = base + b * DCTSIZE2;
+        for (k = 0; k < DCTSIZE2; k++) blk[k] = clamp16((long)blk[k] * qt->quantval[k]);
+      }
+    }
+    ic[0] = comp->component_id;
+    ic[1] = comp->h_samp_factor;
+    ic[2] = comp->v_samp_factor;
+    ic[3] = (int32_t)bw;
+    ic[4] = (int32_t)bh;
+    ic[5] = (int32_t)dst;
+    ic[6] = (int32_t)(intptr_t)s->qtables[ci];
+    ic[7] = comp->quant_tbl_no;
+    off += (size_t)sink->stride[ci] * ph * DCTSIZE2;
+    dst += (size_t)bw * bh * DCTSIZE2;
+  }
+  s->info[I_COEF_COUNT] = (int32_t)dst;
+  s->info[I_COEF_PTR] = (int32_t)(intptr_t)s->coefs;
+  s->info[I_SCANS] = cinfo->input_scan_number;
+  s->info[I_WARNINGS] = (int32_t)s->err.pub.num_warnings;
+}
+
+/* Entry point: coefficients. Returns a session (free with dct_release) or NULL. */
+EXPORT dct_session *dct_decode(const JOCTET *data, unsigned long len, int flags,
+                               double max_pixels, int max_scans)
+{
+  dct_session *s = session_open(flags, max_scans);
+  if (!s) { last_kind = DCT_LIMIT; last_limit = 3; strcpy(last_message, "out of memory"); return NULL; }
+  if (setjmp(s->err.jump)) {
+    session_record_failure(s);
+    dct_release(s);
+    return NULL;
+  }
+  jpeg_create_decompress(&s->cinfo);
+  decode_coefficients(s, data, len, flags, max_pixels);
+  return s;
+}
+
+__attribute__((noinline)) static void decode_rgb(dct_session *s, const JOCTET *data, unsigned long len, int scale_denom,
+                       double max_pixels)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  size_t row_bytes;
+  read_header_checked(s, data, len, max_pixels);
+  fill_common_info(s);
+  cinfo->out_color_space = JCS_RGB;
+  cinfo->dct_method = JDCT_ISLOW;
+  cinfo->scale_num = 1;
+  cinfo->scale_denom = (unsigned)scale_denom;
+  jpeg_start_decompress(cinfo);
+  row_bytes = (size_t)cinfo->output_width * cinfo->output_components;
+  s->rgb = (JSAMPLE *)malloc(row_bytes * cinfo->output_height + 1);
+  if (!s->rgb) fail((j_common_ptr)cinfo, DCT_LIMIT, 3, "out of memory for RGB output");
+  while (cinfo->output_scanline < cinfo->output_height) {
+    JSAMPROW row = s->rgb + row_bytes * cinfo->output_scanline;
+    jpeg_read_scanlines(cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(cinfo);
+  s->info[I_RGB_PTR] = (int32_t)(intptr_t)s->rgb;
+  s->info[I_RGB_WIDTH] = (int32_t)cinfo->output_width;
+  s->info[I_RGB_HEIGHT] = (int32_t)cinfo->output_height;
+  s->info[I_SCANS] = cinfo->input_scan_number;
+  s->info[I_WARNINGS] = (int32_t)s->err.pub.num_warnings;
+}
+
+/* Entry point: full decode to RGB with libjpeg's scaled IDCT (denominator 1, 2, 4 or 8). */
+EXPORT dct_session *dct_decode_rgb(const JOCTET *data, unsigned long len, int flags,
+                                   double max_pixels, int max_scans, int scale_denom)
+{
+  dct_session *s = session_open(flags, max_scans);
+  if (!s) { last_kind = DCT_LIMIT; last_limit = 3; strcpy(last_message, "out of memory"); return NULL; }
+  if (setjmp(s->err.jump)) {
+    session_record_failure(s);
+    dct_release(s);
+    return NULL;
+  }
+  jpeg_create_decompress(&s->cinfo);
+  decode_rgb(s, data, len, scale_denom, max_pixels);
+  return s;
+}
+
+EXPORT int32_t *dct_info(dct_session *s) { return s->info; }
+EXPORT int32_t dct_last_kind(void) { return last_kind; }
+EXPORT int32_t dct_last_limit(void) { return last_limit; }
+EXPORT const char *dct_last_message(void) { return last_message; }
+EXPORT void *dct_malloc(unsigned long n) { return malloc(n ? n : 1); }
+EXPORT void dct_free(void *p) { free(p); }
+/* Bytes currently allocated by malloc: lets tests prove that nothing leaks. */
+EXPORT unsigned long dct_heap_in_use(void) { struct mallinfo mi = mallinfo(); return (unsigned long)mi.uordblks; }
