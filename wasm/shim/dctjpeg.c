@@ -82,9 +82,9 @@ typedef struct {
   JBLOCKROW MCU_buffer[D_MAX_BLOCKS_IN_MCU];
   JBLOCKROW plane[MAX_COMP];      /* padded plane of each component */
   JDIMENSION stride[MAX_COMP];    /* blocks per padded row */
-  /* Sequential strict decoding visits every kept block exactly once, so blocks are
-   * zeroed just before the entropy decoder fills them (in cache) instead of
-   * zeroing the whole buffer up front; progressive scans revisit blocks and
+  /* Sequential strict decoding visits every kept block exactly once, so a row of
+   * blocks is zeroed just before the entropy decoder fills it (in cache) instead
+   * of zeroing the whole buffer up front; progressive scans revisit blocks and
    * lenient decoding may stop early, so those start from a zeroed buffer. */
   boolean zero_per_block;
   boolean scanned[MAX_COMP];
@@ -200,35 +200,39 @@ static void sink_start_input_pass(j_decompress_ptr cinfo)
 }
 
 /* Same MCU walk as libjpeg's jdcoefct.c consume_data(), with block pointers
- * computed into our planes instead of into virtual arrays. */
+ * into our planes instead of into virtual arrays. Pointers are set up once per
+ * MCU row and advanced by each component's MCU width; the row's blocks are
+ * zeroed in one pass per component row (see zero_per_block). */
 static int sink_consume_data(j_decompress_ptr cinfo)
 {
   dct_sink *s = (dct_sink *)cinfo->coef;
   int yoffset;
   for (yoffset = s->MCU_vert_offset; yoffset < s->MCU_rows_per_iMCU_row; yoffset++) {
-    JDIMENSION col;
-    for (col = s->MCU_ctr; col < cinfo->MCUs_per_row; col++) {
-      int blkn = 0, ci;
-      for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
-        jpeg_component_info *comp = cinfo->cur_comp_info[ci];
-        int c = comp->component_index;
-        JDIMENSION row0 = cinfo->input_iMCU_row * comp->v_samp_factor + yoffset;
-        JDIMENSION col0 = col * comp->MCU_width;
-        int y, x;
-        for (y = 0; y < comp->MCU_height; y++) {
-          JBLOCKROW p = s->plane[c] + (size_t)(row0 + y) * s->stride[c] + col0;
-          for (x = 0; x < comp->MCU_width; x++)
-            s->MCU_buffer[blkn++] = p + x;
+    JDIMENSION col, first = s->MCU_ctr, ncols = cinfo->MCUs_per_row - first;
+    int blkn = 0, ci, b;
+    int adv[D_MAX_BLOCKS_IN_MCU];
+    for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
+      jpeg_component_info *comp = cinfo->cur_comp_info[ci];
+      int c = comp->component_index;
+      JDIMENSION row0 = cinfo->input_iMCU_row * comp->v_samp_factor + yoffset;
+      JDIMENSION col0 = first * comp->MCU_width;
+      int y, x;
+      for (y = 0; y < comp->MCU_height; y++) {
+        JBLOCKROW p = s->plane[c] + (size_t)(row0 + y) * s->stride[c] + col0;
+        if (s->zero_per_block)
+          memset(p, 0, (size_t)ncols * comp->MCU_width * sizeof(JBLOCK));
+        for (x = 0; x < comp->MCU_width; x++) {
+          adv[blkn] = comp->MCU_width;
+          s->MCU_buffer[blkn++] = p + x;
         }
       }
-      if (s->zero_per_block) {
-        int b;
-        for (b = 0; b < blkn; b++) memset(s->MCU_buffer[b], 0, sizeof(JBLOCK));
-      }
+    }
+    for (col = first; col < cinfo->MCUs_per_row; col++) {
       if (!(*cinfo->entropy->decode_mcu)(cinfo, s->MCU_buffer)) {
         /* A memory source never suspends; treat it as truncated data. */
         ERREXIT(cinfo, JERR_INPUT_EOF);
       }
+      for (b = 0; b < blkn; b++) s->MCU_buffer[b] += adv[b];
     }
     s->MCU_ctr = 0;
   }
@@ -542,7 +546,19 @@ EXPORT int32_t *dct_info(dct_session *s) { return s->info; }
 EXPORT int32_t dct_last_kind(void) { return last_kind; }
 EXPORT int32_t dct_last_limit(void) { return last_limit; }
 EXPORT const char *dct_last_message(void) { return last_message; }
-EXPORT void *dct_malloc(unsigned long n) { return malloc(n ? n : 1); }
+/* Input buffers carry an FF D9 sentinel after the data: see
+ * patches/0003-jdhuff-fast-path-to-sentinel.patch. The decoder is never told
+ * about these two bytes (they are outside the length given to jpeg_mem_src). */
+extern boolean jdhuff_input_has_sentinel;
+EXPORT JOCTET *dct_alloc_input(unsigned long n)
+{
+  JOCTET *p = (JOCTET *)malloc(n + 2);
+  if (!p) return NULL;
+  p[n] = 0xFF;
+  p[n + 1] = 0xD9;
+  jdhuff_input_has_sentinel = TRUE;
+  return p;
+}
 EXPORT void dct_free(void *p) { free(p); }
 /* Bytes currently allocated by malloc: lets tests prove that nothing leaks. */
 EXPORT unsigned long dct_heap_in_use(void) { struct mallinfo mi = mallinfo(); return (unsigned long)mi.uordblks; }
