@@ -81,7 +81,8 @@ async function spawn(events: Events): Promise<WorkerHandle> {
   w.on('message', (m: WorkerResponse) => events.message(m));
   w.on('error', (e: Error) => events.failure(e.message));
   w.on('exit', (code: number) => events.failure(`worker exited with code ${code}`));
-  w.unref();
+  // Referenced while it starts up and while it has a job (see busy()), so an
+  // idle pool never keeps a Node process alive.
   return {
     post: (m, t = []) => w.postMessage(m, t as never[]),
     terminate: () => void w.terminate(),
@@ -167,6 +168,7 @@ export class DecoderPool {
       message: (m) => {
         if (m.type === 'ready') {
           slot.isReady = true;
+          slot.handle.busy(false);
           readyResolve();
           this.pump();
         } else if (m.type === 'init-error') {

@@ -5,8 +5,9 @@
  *   dctref coef FILE OUT.bin     quantized coefficients via jpeg_read_coefficients:
  *                                components back to back, [blocksY][blocksX][64]
  *                                int16 natural order; prints JSON metadata on stdout
- *   dctref bench MODE REPEAT     MODE = full | coef; file paths on stdin, all read
+ *   dctref bench MODE PASSES     MODE = full | coef; file paths on stdin, all read
  *                                into memory first; prints {"images":N,"ms_per_image":X}
+ *                                where X is from the fastest of PASSES passes
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -101,11 +102,20 @@ static int decode_once(const unsigned char *data, unsigned long len, int full, u
     size_t need;
     cinfo.out_color_space = JCS_RGB;
     jpeg_start_decompress(&cinfo);
-    need = (size_t)cinfo.output_width * 3;
+    /* Whole image in one buffer, many rows per call, as TurboJPEG does: the
+     * fastest way to drive libjpeg, so the comparison is not flattering to us. */
+    need = (size_t)cinfo.output_width * 3 * cinfo.output_height;
     if (need > *rowcap) { *rowbuf = realloc(*rowbuf, need); *rowcap = need; }
-    while (cinfo.output_scanline < cinfo.output_height) {
-      JSAMPROW row = *rowbuf;
-      jpeg_read_scanlines(&cinfo, &row, 1);
+    {
+      JSAMPROW rows[4096];
+      JDIMENSION y, h = cinfo.output_height > 4096 ? 4096 : cinfo.output_height;
+      for (y = 0; y < h; y++) rows[y] = *rowbuf + (size_t)y * cinfo.output_width * 3;
+      while (cinfo.output_scanline < h)
+        jpeg_read_scanlines(&cinfo, rows + cinfo.output_scanline, h - cinfo.output_scanline);
+      while (cinfo.output_scanline < cinfo.output_height) { /* taller images: reuse rows */
+        JSAMPROW row = *rowbuf;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+      }
     }
     jpeg_finish_decompress(&cinfo);
   } else {
@@ -124,7 +134,7 @@ static int bench(const char *mode, int repeat)
   size_t n = 0, cap = 0, i, rowcap = 0;
   unsigned char *rowbuf = NULL;
   int full = strcmp(mode, "full") == 0, r, failures = 0;
-  double t0, t1;
+  double t0, t1, total, best = 0;
   while (fgets(path, sizeof(path), stdin)) {
     path[strcspn(path, "\r\n")] = 0;
     if (!*path) continue;
@@ -137,12 +147,18 @@ static int bench(const char *mode, int repeat)
     if (data[n]) n++;
   }
   for (i = 0; i < n && i < 20; i++) decode_once(data[i], lens[i], full, &rowbuf, &rowcap); /* warm-up */
-  t0 = now_ms();
-  for (r = 0; r < repeat; r++)
+  total = 0;
+  for (r = 0; r < repeat; r++) {
+    t0 = now_ms();
     for (i = 0; i < n; i++) failures += decode_once(data[i], lens[i], full, &rowbuf, &rowcap);
-  t1 = now_ms();
-  printf("{\"mode\":\"%s\",\"images\":%zu,\"repeat\":%d,\"failures\":%d,\"ms_per_image\":%.6f}\n",
-         mode, n, repeat, failures, n ? (t1 - t0) / ((double)n * repeat) : 0.0);
+    t1 = now_ms();
+    total += t1 - t0;
+    if (r == 0 || t1 - t0 < best) best = t1 - t0;
+  }
+  /* ms_per_image: the fastest pass over all files (least disturbed by other load) */
+  printf("{\"mode\":\"%s\",\"images\":%zu,\"repeat\":%d,\"failures\":%d,"
+         "\"ms_per_image\":%.6f,\"mean_ms_per_image\":%.6f}\n",
+         mode, n, repeat, failures, n ? best / n : 0.0, n ? total / ((double)n * repeat) : 0.0);
   return 0;
 }
 
