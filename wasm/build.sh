@@ -44,7 +44,7 @@ emcmake cmake ../src/ljt -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=Release \
 # emcmake's CMake check writes the host's size_t size; wasm32 has 4-byte size_t.
 sed -i 's/^#define SIZEOF_SIZE_T .*/#define SIZEOF_SIZE_T  4/' jconfigint.h
 make -j"$(nproc)" jpeg-static >make.log
-emcc -O3 -mbulk-memory -I. -I../src/ljt "$here/shim/dctjpeg.c" libjpeg.a \
+emcc -O3 -mbulk-memory -msimd128 -I. -I../src/ljt "$here/shim/dctjpeg.c" libjpeg.a \
   -o "$here/dist/dctjpeg.js" \
   -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createDctJpeg \
   -sENVIRONMENT=web,worker -sDYNAMIC_EXECUTION=0 -sFILESYSTEM=0 \

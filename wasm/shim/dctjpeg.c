@@ -379,7 +379,23 @@ static void fill_common_info(dct_session *s)
   info[I_JFIF] = cinfo->saw_JFIF_marker;
 }
 
-static JCOEF clamp16(long v) { return (JCOEF)(v > 32767 ? 32767 : v < -32768 ? -32768 : v); }
+/* coefficient × quantization entry, saturated to int16 (only a malicious file
+ * gets there). Written so the compiler vectorizes it (wasm SIMD). */
+static void dequantize(JCOEF *coef, size_t blocks, const JQUANT_TBL *qt)
+{
+  int32_t q[DCTSIZE2];
+  size_t b;
+  int k;
+  for (k = 0; k < DCTSIZE2; k++) q[k] = qt->quantval[k];
+  for (b = 0; b < blocks; b++, coef += DCTSIZE2) {
+    for (k = 0; k < DCTSIZE2; k++) {
+      int32_t v = (int32_t)coef[k] * q[k];
+      v = v > 32767 ? 32767 : v;
+      v = v < -32768 ? -32768 : v;
+      coef[k] = (JCOEF)v;
+    }
+  }
+}
 
 /* Entropy-decode every scan into one buffer. Kept out of line: with emscripten's
  * setjmp emulation every call made from the function holding setjmp() goes
@@ -459,13 +475,7 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
       memmove(s->coefs + dst, s->coefs + off, (size_t)bw * bh * DCTSIZE2 * sizeof(JCOEF));
     }
     for (k = 0; k < DCTSIZE2; k++) s->qtables[ci][k] = qt->quantval[k];
-    if (flags & DCT_FLAG_DEQUANTIZE) {
-      size_t n = (size_t)bw * bh, b;
-      for (b = 0; b < n; b++) {
-        JCOEF *blk = base + b * DCTSIZE2;
-        for (k = 0; k < DCTSIZE2; k++) blk[k] = clamp16((long)blk[k] * qt->quantval[k]);
-      }
-    }
+    if (flags & DCT_FLAG_DEQUANTIZE) dequantize(base, (size_t)bw * bh, qt);
     ic[0] = comp->component_id;
     ic[1] = comp->h_samp_factor;
     ic[2] = comp->v_samp_factor;
