@@ -204,7 +204,6 @@ export class WasmDecoder {
 /** Short name of the unsupported feature, for UnsupportedJpegError.feature. */
 function featureOf(message: string): string {
   if (/CMYK/.test(message)) return 'CMYK';
-  if (/YCCK/.test(message)) return 'YCCK';
   const bits = /(\d+)-bit sample precision/.exec(message);
   if (bits) return `${bits[1]}-bit`;
   const comps = /(\d+)-component/.exec(message);

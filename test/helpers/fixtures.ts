@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { imagenetteVal, root } from './paths.js';
 
-const VERSION = 3;
+const VERSION = 4;
 export const fixtureDir = join(root, 'build', `fixtures-v${VERSION}`);
 
 export interface Fixture {
@@ -82,6 +82,7 @@ export function validFixtures(): Fixture[] {
     jt('jpegtran-arithmetic', ['-arithmetic']);
     jt('jpegtran-restart', ['-restart', '2']);
     jt('jpegtran-optimize', ['-optimize', '-copy', 'none']);
+    writeFileSync(join(tmp, 'large-progressive.jpg'), run('convert', [ppm, '-resize', '4000x3000!', '-interlace', 'Plane', 'jpg:-']));
     writeFileSync(join(tmp, 'imagemagick-422.jpg'), run('convert', [ppm, '-sampling-factor', '2x1', '-quality', '92', 'jpg:-']));
     writeFileSync(join(tmp, 'imagemagick-interlaced.jpg'), run('convert', [ppm, '-interlace', 'Plane', 'jpg:-']));
     for (const f of readdirSync(tmp)) if (f.endsWith('.ppm')) rmSync(join(tmp, f));

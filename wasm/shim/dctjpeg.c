@@ -344,8 +344,8 @@ static void read_header_checked(dct_session *s, const JOCTET *data, unsigned lon
   if (cinfo->num_components == 4 || cinfo->jpeg_color_space == JCS_CMYK ||
       cinfo->jpeg_color_space == JCS_YCCK) {
     fail((j_common_ptr)cinfo, DCT_UNSUPPORTED, 0,
-         cinfo->jpeg_color_space == JCS_YCCK ? "YCCK (4-component) JPEG is not supported"
-                                            : "CMYK (4-component) JPEG is not supported");
+         cinfo->jpeg_color_space == JCS_YCCK ? "CMYK JPEG (4 components, stored as YCCK) is not supported"
+                                            : "CMYK JPEG (4 components) is not supported");
   }
   if (cinfo->num_components != 1 && cinfo->num_components != 3) {
     char m[96];
