@@ -38,7 +38,8 @@ interface Slot {
   handle: WorkerHandle;
   ready: Promise<void>;
   isReady: boolean;
-  job?: Job;
+  /** Requests posted to this worker, in the order it runs them. */
+  jobs: Job[];
   dead: boolean;
 }
 
@@ -50,8 +51,12 @@ interface Job {
   reject(e: unknown): void;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Set for requests that must run on one particular worker (stats). */
   slot?: Slot;
 }
+
+/** Requests in flight per worker: enough to hide the message round trip. */
+const PIPELINE_DEPTH = 4;
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 
@@ -140,7 +145,7 @@ export class DecoderPool {
     for (const job of this.queue.splice(0)) this.settle(job, err, false);
     for (const slot of this.slots) {
       slot.dead = true;
-      if (slot.job) this.settle(slot.job, err, false);
+      for (const job of slot.jobs.splice(0)) this.settle(job, err, false);
       slot.handle.terminate();
     }
   }
@@ -161,6 +166,7 @@ export class DecoderPool {
       handle: undefined as unknown as WorkerHandle,
       ready: new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej))),
       isReady: false,
+      jobs: [],
       dead: false,
     };
     slot.ready.catch(() => {});
@@ -173,10 +179,11 @@ export class DecoderPool {
           this.pump();
         } else if (m.type === 'init-error') {
           readyReject(deserializeError(m.error));
-        } else if (slot.job && m.id === slot.job.id) {
-          const job = slot.job;
-          slot.job = undefined;
-          slot.handle.busy(false);
+        } else {
+          const i = slot.jobs.findIndex((j) => j.id === m.id);
+          if (i < 0) return; // aborted meanwhile: its result is dropped
+          const [job] = slot.jobs.splice(i, 1);
+          if (slot.jobs.length === 0) slot.handle.busy(false);
           if (m.ok) this.settle(job, m.value, true);
           else this.settle(job, deserializeError(m.error as SerializedError), false);
           this.pump();
@@ -188,13 +195,21 @@ export class DecoderPool {
     return slot;
   }
 
-  /** A worker died or was cut off: fail its request only, and start a new worker. */
+  /**
+   * A worker died or was cut off: the request it was running fails; requests
+   * that were only waiting in it go back to the queue (unless their input was
+   * transferred to it); a new worker takes its place.
+   */
   private replace(slot: Slot, error: Error): void {
     if (slot.dead) return;
     slot.dead = true;
     slot.handle.terminate();
-    if (slot.job) this.settle(slot.job, error, false);
-    slot.job = undefined;
+    const [running, ...waiting] = slot.jobs.splice(0);
+    if (running) this.settle(running, error, false);
+    for (const job of waiting.reverse()) {
+      if (job.transfer.length || job.slot) this.settle(job, error, false);
+      else this.queue.unshift(job);
+    }
     for (const job of this.queue.filter((j) => j.slot === slot)) {
       this.queue.splice(this.queue.indexOf(job), 1);
       this.settle(job, error, false);
@@ -233,13 +248,14 @@ export class DecoderPool {
       this.settle(job, job.signal?.reason, false);
       return;
     }
-    // Running: WASM cannot be interrupted, so the worker is replaced.
-    const slot = this.slots.find((s) => s.job === job);
-    if (slot) {
-      slot.job = undefined;
-      this.settle(job, job.signal?.reason, false);
-      this.replace(slot, new DecoderWorkerError('aborted'));
-    }
+    const slot = this.slots.find((s) => s.jobs.includes(job));
+    if (!slot) return;
+    const i = slot.jobs.indexOf(job);
+    slot.jobs.splice(i, 1);
+    this.settle(job, job.signal?.reason, false);
+    // The worker may be running it: WASM cannot be interrupted, so the worker is
+    // replaced. A request still waiting behind another one just has its result dropped.
+    if (i === 0) this.replace(slot, new DecoderWorkerError('aborted'));
   }
 
   private settle(job: Job, value: unknown, ok: boolean): void {
@@ -248,14 +264,20 @@ export class DecoderPool {
     else job.reject(value);
   }
 
+  /** Hand queued requests to the least busy ready workers. */
   private pump(): void {
     for (let i = 0; i < this.queue.length; i++) {
       const job = this.queue[i];
-      const slot = job.slot ?? this.slots.find((s) => !s.job && !s.dead && s.isReady);
-      if (!slot || slot.job || slot.dead || !slot.isReady) continue;
+      const candidates = job.slot ? [job.slot] : this.slots;
+      let slot: Slot | undefined;
+      for (const s of candidates) {
+        if (s.dead || !s.isReady || s.jobs.length >= PIPELINE_DEPTH) continue;
+        if (!slot || s.jobs.length < slot.jobs.length) slot = s;
+      }
+      if (!slot) continue;
       this.queue.splice(i--, 1);
-      slot.job = job;
-      slot.handle.busy(true);
+      if (slot.jobs.length === 0) slot.handle.busy(true);
+      slot.jobs.push(job);
       slot.handle.post(job.request, job.transfer);
     }
   }
