@@ -33,13 +33,9 @@ async function connect(): Promise<Port> {
   };
 }
 
+/** Planes and quantization tables share one buffer: one transfer, no copy. */
 function dctTransfers(img: DctImage): Transferable[] {
-  const set = new Set<ArrayBufferLike>();
-  for (const c of img.components) {
-    set.add(c.coefficients.buffer);
-    set.add(c.quantTable.buffer);
-  }
-  return [...set] as Transferable[];
+  return [...new Set<ArrayBufferLike>(img.components.flatMap((c) => [c.coefficients.buffer, c.quantTable.buffer]))] as Transferable[];
 }
 
 const port = await connect();

@@ -52,7 +52,7 @@ enum {
   I_WIDTH = 0, I_HEIGHT, I_NCOMP, I_PROGRESSIVE, I_ARITH, I_ORIENTATION,
   I_COLOR_SPACE, I_ADOBE_TRANSFORM, I_MAX_H, I_MAX_V, I_COEF_COUNT, I_COEF_PTR,
   I_SCANS, I_RESTART_INTERVAL, I_WARNINGS, I_JFIF,
-  I_COMP0 = 16, /* per component: id, h, v, blocksX, blocksY, offset, qtablePtr, quantTblNo */
+  I_COMP0 = 16, /* per component: id, h, v, blocksX, blocksY, offset, qtableOffset, quantTblNo */
   I_COMP_STRIDE = 8,
   I_RGB_PTR = 48, I_RGB_WIDTH, I_RGB_HEIGHT,
   I_LIMIT_KIND = 56, /* which limit was hit: 1 pixels, 2 scans, 3 memory */
@@ -434,8 +434,10 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     padded_total += (size_t)w * h * DCTSIZE2;
   }
   sink->zero_per_block = !s->err.lenient && !cinfo->progressive_mode;
-  s->coefs = sink->zero_per_block ? (JCOEF *)malloc((padded_total ? padded_total : 1) * sizeof(JCOEF))
-                                  : (JCOEF *)calloc(padded_total ? padded_total : 1, sizeof(JCOEF));
+  /* + room for the quantization tables after the planes: JS copies one range. */
+  padded_total += (size_t)cinfo->num_components * DCTSIZE2;
+  s->coefs = sink->zero_per_block ? (JCOEF *)malloc(padded_total * sizeof(JCOEF))
+                                  : (JCOEF *)calloc(padded_total, sizeof(JCOEF));
   if (!s->coefs) fail((j_common_ptr)cinfo, DCT_LIMIT, 3, "out of memory for coefficient planes");
   for (ci = 0; ci < cinfo->num_components; ci++) {
     jpeg_component_info *comp = cinfo->comp_info + ci;
@@ -482,10 +484,16 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     ic[3] = (int32_t)bw;
     ic[4] = (int32_t)bh;
     ic[5] = (int32_t)dst;
-    ic[6] = (int32_t)(intptr_t)s->qtables[ci];
+    /* ic[6]: offset of the quantization table, set below */
     ic[7] = comp->quant_tbl_no;
     off += (size_t)sink->stride[ci] * ph * DCTSIZE2;
     dst += (size_t)bw * bh * DCTSIZE2;
+  }
+  /* Quantization tables (uint16, natural order) follow the packed planes. */
+  for (ci = 0; ci < cinfo->num_components; ci++) {
+    memcpy(s->coefs + dst, s->qtables[ci], sizeof(s->qtables[ci]));
+    s->info[I_COMP0 + ci * I_COMP_STRIDE + 6] = (int32_t)dst;
+    dst += DCTSIZE2;
   }
   s->info[I_COEF_COUNT] = (int32_t)dst;
   s->info[I_COEF_PTR] = (int32_t)(intptr_t)s->coefs;
