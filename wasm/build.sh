@@ -16,7 +16,7 @@ rm -rf "$work" && mkdir -p "$work/src" && cd "$work/src"
 if [ -n "${LJT_SOURCE_DIR:-}" ]; then
   cp "$LJT_SOURCE_DIR"/${DEB_PACKAGE}_* .
 else
-  if ! apt-get source --download-only "$DEB_PACKAGE=$DEB_VERSION" >/dev/null 2>&1; then
+  if ! apt-get source --download-only "$DEB_PACKAGE=${DEB_EPOCH:+$DEB_EPOCH:}$DEB_VERSION" >/dev/null 2>&1; then
     cat >&2 <<MSG
 Could not fetch the Debian source package $DEB_PACKAGE=$DEB_VERSION.
 Add a deb-src entry (e.g. /etc/apt/sources.list.d/debsrc.sources with
