@@ -100,6 +100,15 @@ typedef struct {
   JSAMPLE *rgb;
 } dct_session;
 
+/* What an entry point was asked to do. */
+typedef struct {
+  const JOCTET *data;
+  unsigned long len;
+  int flags;
+  double max_pixels;
+  int scale_denom; /* RGB decode only */
+} dct_request;
+
 /* Last failure, read by JS after an entry point returns NULL. */
 static int32_t last_kind;
 static int32_t last_limit;
@@ -400,9 +409,12 @@ static void dequantize(JCOEF *coef, size_t blocks, const JQUANT_TBL *qt)
 /* Entropy-decode every scan into one buffer. Kept out of line: with emscripten's
  * setjmp emulation every call made from the function holding setjmp() goes
  * through a JS trampoline, so that function must make as few calls as possible. */
-__attribute__((noinline)) static void decode_coefficients(dct_session *s, const JOCTET *data, unsigned long len,
-                                int flags, double max_pixels)
+__attribute__((noinline)) static void decode_coefficients(dct_session *s, const dct_request *req)
 {
+  const JOCTET *data = req->data;
+  unsigned long len = req->len;
+  int flags = req->flags;
+  double max_pixels = req->max_pixels;
   j_decompress_ptr cinfo = &s->cinfo;
   dct_sink *sink;
   size_t padded_total = 0, off = 0, dst = 0;
@@ -501,11 +513,13 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
   s->info[I_WARNINGS] = (int32_t)s->err.pub.num_warnings;
 }
 
-/* Entry point: coefficients. Returns a session (free with dct_release) or NULL. */
-EXPORT dct_session *dct_decode(const JOCTET *data, unsigned long len, int flags,
-                               double max_pixels, int max_scans)
+/* Runs one request in a fresh session; libjpeg errors longjmp back here, where
+ * the session is destroyed. Returns the session (free with dct_release) or NULL
+ * with the failure in last_kind / last_limit / last_message. */
+static dct_session *run_guarded(const dct_request *req, int max_scans,
+                                void (*body)(dct_session *, const dct_request *))
 {
-  dct_session *s = session_open(flags, max_scans);
+  dct_session *s = session_open(req->flags, max_scans);
   if (!s) { last_kind = DCT_LIMIT; last_limit = 3; strcpy(last_message, "out of memory"); return NULL; }
   if (setjmp(s->err.jump)) {
     session_record_failure(s);
@@ -513,21 +527,28 @@ EXPORT dct_session *dct_decode(const JOCTET *data, unsigned long len, int flags,
     return NULL;
   }
   jpeg_create_decompress(&s->cinfo);
-  decode_coefficients(s, data, len, flags, max_pixels);
+  body(s, req);
   return s;
 }
 
-__attribute__((noinline)) static void decode_rgb(dct_session *s, const JOCTET *data, unsigned long len, int scale_denom,
-                       double max_pixels)
+/* Entry point: coefficients. */
+EXPORT dct_session *dct_decode(const JOCTET *data, unsigned long len, int flags,
+                               double max_pixels, int max_scans)
+{
+  dct_request req = { data, len, flags, max_pixels, 1 };
+  return run_guarded(&req, max_scans, decode_coefficients);
+}
+
+__attribute__((noinline)) static void decode_rgb(dct_session *s, const dct_request *req)
 {
   j_decompress_ptr cinfo = &s->cinfo;
   size_t row_bytes;
-  read_header_checked(s, data, len, max_pixels);
+  read_header_checked(s, req->data, req->len, req->max_pixels);
   fill_common_info(s);
   cinfo->out_color_space = JCS_RGB;
   cinfo->dct_method = JDCT_ISLOW;
   cinfo->scale_num = 1;
-  cinfo->scale_denom = (unsigned)scale_denom;
+  cinfo->scale_denom = (unsigned)req->scale_denom;
   jpeg_start_decompress(cinfo);
   row_bytes = (size_t)cinfo->output_width * cinfo->output_components;
   s->rgb = (JSAMPLE *)malloc(row_bytes * cinfo->output_height + 1);
@@ -548,16 +569,8 @@ __attribute__((noinline)) static void decode_rgb(dct_session *s, const JOCTET *d
 EXPORT dct_session *dct_decode_rgb(const JOCTET *data, unsigned long len, int flags,
                                    double max_pixels, int max_scans, int scale_denom)
 {
-  dct_session *s = session_open(flags, max_scans);
-  if (!s) { last_kind = DCT_LIMIT; last_limit = 3; strcpy(last_message, "out of memory"); return NULL; }
-  if (setjmp(s->err.jump)) {
-    session_record_failure(s);
-    dct_release(s);
-    return NULL;
-  }
-  jpeg_create_decompress(&s->cinfo);
-  decode_rgb(s, data, len, scale_denom, max_pixels);
-  return s;
+  dct_request req = { data, len, flags, max_pixels, scale_denom };
+  return run_guarded(&req, max_scans, decode_rgb);
 }
 
 EXPORT int32_t *dct_info(dct_session *s) { return s->info; }
