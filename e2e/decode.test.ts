@@ -82,4 +82,21 @@ describe('decoder in Chromium (module worker)', () => {
     expect(result.good).toMatchObject({ ok: true, width: 224, blocks: [[28, 28], [14, 14], [14, 14]] });
     expect(pageErrors).toEqual([]);
   });
+
+  it("works under a strict Content-Security-Policy (no 'unsafe-eval', only 'wasm-unsafe-eval')", async () => {
+    const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self' blob: data:";
+    const strict = await serve(out, { 'content-security-policy': csp });
+    const p = await browser.newPage();
+    const violations: string[] = [];
+    p.on('console', (m) => /Content.Security.Policy|Refused/i.test(m.text()) && violations.push(m.text()));
+    try {
+      await p.goto(`${strict.url}/e2e/pages/decode.html`);
+      await p.waitForSelector('[data-testid="result"][data-done="1"]', { timeout: 60_000 });
+      expect(await p.textContent('[data-testid="result"]')).toBe('224x224 blocks 28x28 14x14 14x14');
+      expect(violations).toEqual([]);
+    } finally {
+      await p.close();
+      await strict.close();
+    }
+  });
 });

@@ -82,6 +82,23 @@ describe('jpeg2dct test images, read natively (no transcoding)', () => {
 describe('layouts and metadata', () => {
   const byName = Object.fromEntries(validFixtures().map((f) => [f.name, f.path]));
   const dec = (name: string) => decoder.decode(new Uint8Array(readFileSync(byName[name])));
+  const sof = (name: string) => {
+    const b = readFileSync(byName[name]);
+    for (let i = 2; i + 3 < b.length; i += 2 + b.readUInt16BE(i + 2)) {
+      const m = b[i + 1];
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return m;
+    }
+    return -1;
+  };
+  it('the generated files cover every coding process libjpeg-turbo reads (SOF0/1/2/9/10)', () => {
+    expect(sof('baseline-420')).toBe(0xc0); // baseline
+    expect(sof('quality-10')).toBe(0xc1); // extended sequential (16-bit quantization tables)
+    expect(sof('progressive-420')).toBe(0xc2); // progressive Huffman
+    expect(sof('arithmetic-420')).toBe(0xc9); // extended sequential arithmetic
+    expect(sof('arithmetic-progressive')).toBe(0xca); // progressive arithmetic
+    expect(dec('quality-10').components[0].quantTable.some((q) => q > 255)).toBe(true);
+    expect(dec('arithmetic-progressive')).toMatchObject({ progressive: true, arithmetic: true });
+  });
   it('reports sampling layouts', () => {
     expect(dec('baseline-444').components.map((c) => [c.h, c.v])).toEqual([[1, 1], [1, 1], [1, 1]]);
     expect(dec('baseline-422').components.map((c) => [c.h, c.v])).toEqual([[2, 1], [1, 1], [1, 1]]);

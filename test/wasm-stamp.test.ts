@@ -10,6 +10,15 @@ const copy = mkdtempSync(join(tmpdir(), 'dctvision-stamp-'));
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 const check = (dir: string) => spawnSync('node', [join(dir, 'stamp.mjs'), '--check'], { encoding: 'utf8' });
 
+describe('wasm glue', () => {
+  it('uses no eval or new Function (runs under a CSP without unsafe-eval)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const glue = readFileSync(join(root, 'wasm/dist/dctjpeg.js'), 'utf8');
+    expect(glue).not.toMatch(/\beval\s*\(|new\s+Function\s*\(|\bFunction\s*\(/);
+    expect(glue).toContain('import.meta.url');
+  });
+});
+
 describe('wasm stamp', () => {
   it('matches the committed sources', () => {
     expect(check(join(root, 'wasm')).status).toBe(0);
