@@ -1,0 +1,69 @@
+/** A planned network as a function of tfjs ops (NHWC), with BN folded into the convs. */
+import * as tf from '@tensorflow/tfjs';
+import { padOf, type Plan } from './plan.js';
+
+export type WeightMap = Record<string, tf.Tensor>;
+type T4 = tf.Tensor4D;
+
+function conv(x: T4, w: WeightMap, id: string, k: number, stride: number, relu: boolean): T4 {
+  const [pb, pa] = padOf(k);
+  const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] =
+    pb || pa ? [[0, 0], [pb, pa], [pb, pa], [0, 0]] : 'valid';
+  return tf.fused.conv2d({
+    x,
+    filter: w[`${id}.w`] as tf.Tensor4D,
+    strides: stride,
+    pad,
+    bias: w[`${id}.b`],
+    activation: relu ? 'relu' : 'linear',
+  });
+}
+
+/** Runs the network on a batch; `inputs` are NHWC tensors named as the spec's inputs. Returns logits [N, classes]. */
+export function forward(p: Plan, w: WeightMap, inputs: Record<string, tf.Tensor4D>): tf.Tensor2D {
+  return tf.tidy(() => {
+    const t = new Map<string, T4>(Object.entries(inputs));
+    const get = (name: string) => t.get(name)!;
+    for (const s of p.steps) {
+      const l = s.layer;
+      const x = typeof l.from === 'string' ? get(l.from) : undefined;
+      switch (l.op) {
+        case 'bn':
+          t.set(l.to!, tf.add(tf.mul(x!, w[`${s.id}.scale`]), w[`${s.id}.shift`]));
+          break;
+        case 'conv':
+          t.set(l.to!, conv(x!, w, s.id, l.k!, l.stride!, l.relu ?? true));
+          break;
+        case 'deconv': {
+          const [n, h, wd] = x!.shape;
+          const outShape: [number, number, number, number] = [n, (h - 1) * l.stride! + l.k!, (wd - 1) * l.stride! + l.k!, s.cout!];
+          t.set(l.to!, tf.conv2dTranspose(x!, w[`${s.id}.w`] as tf.Tensor4D, outShape, l.stride!, 'valid'));
+          break;
+        }
+        case 'maxpool':
+          t.set(l.to!, tf.maxPool(x!, l.k!, l.stride!, l.pad ?? 0));
+          break;
+        case 'upsample':
+          t.set(l.to!, tf.image.resizeNearestNeighbor(x!, [x!.shape[1] * l.factor!, x!.shape[2] * l.factor!]));
+          break;
+        case 'concat':
+          t.set(l.to!, tf.concat((l.from as string[]).map(get), 3));
+          break;
+        case 'stage':
+        case 'blocks': {
+          let y = x!;
+          for (const b of s.blocks!) {
+            const main = conv(conv(conv(y, w, `${b.id}.a`, 1, b.stride, true), w, `${b.id}.b`, b.k, 1, true), w, `${b.id}.c`, 1, 1, false);
+            const short = b.shortcut === 'projection' ? conv(y, w, `${b.id}.proj`, 1, b.stride, false) : y;
+            y = tf.relu(tf.add(main, short)) as T4;
+          }
+          t.set(l.to!, y);
+          break;
+        }
+        case 'head':
+          return tf.add(tf.matMul(tf.mean(x!, [1, 2]) as tf.Tensor2D, w['head.w'] as tf.Tensor2D), w['head.b']) as tf.Tensor2D;
+      }
+    }
+    throw new Error(`${p.name}: plan has no head`);
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Loads a model folder written by training/dctvision_train/export.py: model.json
+ * (network id, width, classes, class names, input contract, tfjs weights manifest,
+ * sha256 of every shard) + binary shards. Every shard is verified and every tensor
+ * checked against the plan before anything runs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WeightMap } from './graph.js';
+import { plan, weightShapes, type Plan } from './plan.js';
+
+export class WeightsError extends Error {
+  override name = 'WeightsError';
+}
+
+export interface InputContract {
+  kind: 'dct' | 'rgb';
+  /** NHWC shapes of the named inputs, e.g. y [28,28,64]. */
+  shapes: Record<string, [number, number, number]>;
+  /** DCT: coefficients dequantized (× quantization table), channel 8·v+u. RGB: 0-255. */
+  description: string;
+}
+
+export interface ModelJson {
+  format: 'dctvision-model';
+  version: 1;
+  network: string;
+  width: number;
+  classes: number;
+  classNames: string[];
+  input: InputContract;
+  weightsManifest: tf.io.WeightsManifestConfig;
+  /** sha256 (hex) of each shard, parallel to weightsManifest[i].paths. */
+  shardSha256: string[][];
+}
+
+export interface LoadedModel {
+  json: ModelJson;
+  plan: Plan;
+  weights: WeightMap;
+}
+
+export type Fetcher = (url: URL) => Promise<ArrayBuffer>;
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+
+/** fetch() for http(s), the file system for file: URLs in Node. */
+export const defaultFetcher: Fetcher = async (url) => {
+  if (url.protocol === 'file:' && isNode) {
+    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+    const b = await readFile(url);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new WeightsError(`failed to load ${url.href}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+};
+
+async function sha256Hex(data: ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Load and verify a model folder; `base` is the folder URL (ending in /) or the model.json URL. */
+export async function loadWeights(
+  base: string | URL,
+  opts: { fetcher?: Fetcher; onProgress?: (fraction: number) => void } = {},
+): Promise<LoadedModel> {
+  const fetcher = opts.fetcher ?? defaultFetcher;
+  const jsonUrl = new URL(String(base).endsWith('.json') ? String(base) : `${String(base).replace(/\/?$/, '/')}model.json`);
+  const json = JSON.parse(new TextDecoder().decode(await fetcher(jsonUrl))) as ModelJson;
+  if (json.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`);
+  const p = plan(json.network, json.width, json.classes);
+  const expected = weightShapes(p);
+
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: ArrayBuffer[] = [];
+  const paths = json.weightsManifest.flatMap((g, gi) => g.paths.map((path, pi) => ({ path, sha: json.shardSha256?.[gi]?.[pi] })));
+  let done = 0;
+  for (const group of json.weightsManifest) specs.push(...group.weights);
+  for (const { path, sha } of paths) {
+    const data = await fetcher(new URL(path, jsonUrl));
+    if (!sha) throw new WeightsError(`shard '${path}' has no sha256 in model.json`);
+    const actual = await sha256Hex(data);
+    if (actual !== sha) throw new WeightsError(`shard '${path}' fails its sha256 check (expected ${sha}, got ${actual})`);
+    buffers.push(data);
+    opts.onProgress?.(++done / paths.length);
+  }
+  for (const spec of specs) {
+    const shape = expected.get(spec.name);
+    if (!shape) throw new WeightsError(`unexpected tensor '${spec.name}' in ${jsonUrl.href} (not part of ${json.network})`);
+    if (shape.join(',') !== spec.shape.join(',')) {
+      throw new WeightsError(`tensor '${spec.name}' has shape [${spec.shape}] but ${json.network} needs [${shape}]`);
+    }
+  }
+  const names = new Set(specs.map((s) => s.name));
+  for (const name of expected.keys()) if (!names.has(name)) throw new WeightsError(`missing tensor '${name}' in ${jsonUrl.href}`);
+
+  const total = buffers.reduce((a, b) => a + b.byteLength, 0);
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const b of buffers) {
+    all.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  let weights: WeightMap;
+  try {
+    weights = tf.io.decodeWeights(all.buffer, specs) as WeightMap;
+  } catch (e) {
+    throw new WeightsError(`cannot decode the weights of ${jsonUrl.href}: ${(e as Error).message}`);
+  }
+  return { json, plan: p, weights };
+}

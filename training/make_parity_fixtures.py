@@ -1,0 +1,78 @@
+"""Writes test/fixtures/parity/<network>/: a random-weight model (random BN
+statistics, so folding matters) exported as the browser loads it, a batch of
+inputs and PyTorch's logits for them. The TypeScript engine must reproduce the
+logits (test/engine-parity.test.ts). Re-run after changing networks.json:
+
+    python3 training/make_parity_fixtures.py
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dctvision_train.export import export_model, read_model  # noqa: E402
+from dctvision_train.model import Network, load_inference_tensors  # noqa: E402
+from dctvision_train.spec import load_specs  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "test" / "fixtures" / "parity"
+WIDTH, CLASSES, BATCH = 0.125, 10, 2
+
+
+def randomize(model, gen):
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+
+
+def inputs_for(plan, gen):
+    out = {}
+    for name, (h, w, c) in plan["inputs"].items():
+        scale = 255.0 if name == "rgb" else 40.0
+        out[name] = torch.rand((BATCH, h, w, c), generator=gen) * scale if name == "rgb" else torch.randn((BATCH, h, w, c), generator=gen) * scale
+    return out
+
+
+def main():
+    specs = load_specs()
+    for i, name in enumerate(specs["networks"]):
+        gen = torch.Generator().manual_seed(1000 + i)
+        torch.manual_seed(1000 + i)
+        model = Network(name, WIDTH, CLASSES, specs)
+        randomize(model, gen)
+        # Input BN statistics near the inputs' own, so activations stay in range.
+        for s in model.plan["steps"]:
+            if s["op"] == "bn":
+                bn = model.layers[s["id"]]
+                with torch.no_grad():
+                    bn.running_var.fill_(255.0 ** 2 / 12 if "rgb" in model.plan["inputs"] else 1600.0)
+                    bn.running_mean.fill_(127.5 if "rgb" in model.plan["inputs"] else 0.0)
+        model.eval().fold_()
+        out_dir = OUT / name
+        export_model(model, out_dir, [f"class {k}" for k in range(CLASSES)], dtype="float16")
+        # Reference: PyTorch on exactly what was exported (float16 weights read back).
+        _, tensors = read_model(out_dir)
+        load_inference_tensors(model, tensors)
+        # Inputs stored as float16; the reference sees the same rounded values.
+        x = {k: v.half().float() for k, v in inputs_for(model.plan, gen).items()}
+        with torch.no_grad():
+            logits = model({k: v.permute(0, 3, 1, 2) for k, v in x.items()})
+        blob = b"".join(v.numpy().astype("<f2").tobytes() for v in x.values())
+        (out_dir / "inputs.bin").write_bytes(blob)
+        (out_dir / "expected.json").write_text(json.dumps({
+            "inputs": {k: list(v.shape) for k, v in x.items()},
+            "inputDtype": "float16",
+            "logits": logits.numpy().astype(float).round(6).tolist(),
+        }) + "\n")
+        print(f"{name}: {sum(p.stat().st_size for p in out_dir.iterdir()) / 1e6:.2f} MB, max |logit| {logits.abs().max():.3g}")
+
+
+if __name__ == "__main__":
+    main()
