@@ -176,9 +176,10 @@ export function plan(name: string, width = 1, classes = 1000, doc: SpecDocument 
           const mid = scaleWidth(b.mid, width);
           const out = scaleWidth(b.out, width);
           if (b.shortcut !== 'identity' && b.shortcut !== 'projection') throw new SpecError(`${name}: ${bw} has unknown shortcut '${b.shortcut}'`);
-          if (b.shortcut === 'identity' && (c !== out || b.stride !== 1)) {
+          if (b.shortcut === 'identity' && c !== out) {
             throw new SpecError(`${name}: ${bw} is an identity block but its input has ${c} channels and its output ${out}`);
           }
+          if (b.shortcut === 'identity' && b.stride !== 1) throw new SpecError(`${name}: ${bw} is an identity block with stride ${b.stride}`);
           const [oh, ow] = conv(h, w, c, mid, 1, b.stride, bw);
           conv(oh, ow, mid, mid, b.k, 1, bw);
           conv(oh, ow, mid, out, 1, 1, bw);

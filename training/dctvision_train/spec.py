@@ -110,8 +110,10 @@ def plan(spec_doc, name, width=1.0, classes=1000):
             for j, b in enumerate(expand_blocks(layer)):
                 bw = f"{where} block {j}"
                 mid, out = scale_width(b["mid"], width), scale_width(b["out"], width)
-                if b["shortcut"] == "identity" and (c != out or b["stride"] != 1):
+                if b["shortcut"] == "identity" and c != out:
                     raise SpecError(f"{name}: {bw} is an identity block but its input has {c} channels and its output {out}")
+                if b["shortcut"] == "identity" and b["stride"] != 1:
+                    raise SpecError(f"{name}: {bw} is an identity block with stride {b['stride']}")
                 if b["shortcut"] not in ("identity", "projection"):
                     raise SpecError(f"{name}: {bw} has unknown shortcut {b['shortcut']!r}")
                 oh, ow = conv(h, w, c, mid, 1, b["stride"], bw)
