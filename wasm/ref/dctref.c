@@ -5,6 +5,10 @@
  *   dctref coef FILE OUT.bin     quantized coefficients via jpeg_read_coefficients:
  *                                components back to back, [blocksY][blocksX][64]
  *                                int16 natural order; prints JSON metadata on stdout
+ *   dctref batch OUT.bin         file paths on stdin; for each file, appended to OUT.bin:
+ *                                int32 status (0 ok), int32 ncomp, per component int32 h, v,
+ *                                blocksX, blocksY, uint16 qtable[64], then each component's
+ *                                int16 coefficients (used by training/evaluate.py)
  *   dctref bench MODE PASSES     MODE = full | coef; file paths on stdin, all read
  *                                into memory first; prints {"images":N,"ms_per_image":X}
  *                                where X is from the fastest of PASSES passes
@@ -77,6 +81,62 @@ static int dump_coefficients(const char *in, const char *out)
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   free(data);
+  return 0;
+}
+
+static int batch(const char *out_path)
+{
+  char path[4096];
+  FILE *out = fopen(out_path, "wb");
+  if (!out) { fprintf(stderr, "cannot write %s\n", out_path); return 1; }
+  while (fgets(path, sizeof(path), stdin)) {
+    struct jpeg_decompress_struct cinfo;
+    struct err jerr;
+    unsigned long len;
+    unsigned char *data;
+    jvirt_barray_ptr *arrays;
+    int ci, k, status = 1, n = 0;
+    path[strcspn(path, "\r\n")] = 0;
+    if (!*path) continue;
+    data = read_file(path, &len);
+    cinfo.err = jpeg_std_error(&jerr.pub);
+    jerr.pub.error_exit = on_error;
+    if (!data || setjmp(jerr.jump)) {
+      if (data) jpeg_destroy_decompress(&cinfo);
+      fwrite(&status, 4, 1, out);
+      fwrite(&n, 4, 1, out);
+      free(data);
+      continue;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, len);
+    jpeg_read_header(&cinfo, TRUE);
+    arrays = jpeg_read_coefficients(&cinfo);
+    status = 0;
+    n = cinfo.num_components;
+    fwrite(&status, 4, 1, out);
+    fwrite(&n, 4, 1, out);
+    for (ci = 0; ci < n; ci++) {
+      jpeg_component_info *comp = cinfo.comp_info + ci;
+      int hdr[4] = { comp->h_samp_factor, comp->v_samp_factor, (int)comp->width_in_blocks, (int)comp->height_in_blocks };
+      unsigned short q[64];
+      for (k = 0; k < 64; k++) q[k] = comp->quant_table->quantval[k];
+      fwrite(hdr, 4, 4, out);
+      fwrite(q, 2, 64, out);
+    }
+    for (ci = 0; ci < n; ci++) {
+      jpeg_component_info *comp = cinfo.comp_info + ci;
+      JDIMENSION y;
+      for (y = 0; y < comp->height_in_blocks; y++) {
+        JBLOCKARRAY rows = (*cinfo.mem->access_virt_barray)((j_common_ptr)&cinfo, arrays[ci], y, 1, FALSE);
+        fwrite(rows[0], sizeof(JBLOCK), comp->width_in_blocks, out);
+      }
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    free(data);
+  }
+  fclose(out);
   return 0;
 }
 
@@ -166,6 +226,7 @@ int main(int argc, char **argv)
 {
   if (argc == 4 && strcmp(argv[1], "coef") == 0) return dump_coefficients(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "bench") == 0) return bench(argv[2], atoi(argv[3]));
-  fprintf(stderr, "usage: dctref coef FILE OUT.bin | dctref bench full|coef REPEAT < paths\n");
+  if (argc == 3 && strcmp(argv[1], "batch") == 0) return batch(argv[2]);
+  fprintf(stderr, "usage: dctref coef FILE OUT.bin | dctref batch OUT.bin < paths | dctref bench full|coef PASSES < paths\n");
   return 2;
 }

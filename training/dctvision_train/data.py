@@ -1,0 +1,138 @@
+"""Data: an ImageFolder of JPEGs (one folder per class), preloaded as uint8 pixels,
+augmented on the training device, then JPEG-compressed in simulation (jpeg_sim) so
+the DCT networks see dequantized coefficients and the RGB baseline the same image
+decoded back. Evaluation reads real files: exact coefficients from libjpeg (the
+native reference tool, bit-identical to the WebAssembly decoder) or libjpeg pixels."""
+import math
+import struct
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import jpeg_sim
+
+SIZE = 224
+
+
+def list_images(root, limit_per_class=None):
+    """(files, labels, class_ids, class_names) of an ImageFolder; names from classes.tsv when present."""
+    split_root = Path(root)
+    class_ids = sorted(p.name for p in split_root.iterdir() if p.is_dir())
+    names = dict.fromkeys(class_ids)
+    for tsv in (split_root / "classes.tsv", split_root.parent / "classes.tsv"):
+        if tsv.exists():
+            for line in tsv.read_text().splitlines()[1:]:
+                wnid, _, name = line.split("\t")
+                if wnid in names:
+                    names[wnid] = name
+            break
+    files, labels = [], []
+    for label, cid in enumerate(class_ids):
+        found = sorted(p for p in (split_root / cid).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+        if limit_per_class:
+            found = found[:limit_per_class]
+        files += found
+        labels += [label] * len(found)
+    return files, torch.tensor(labels), class_ids, [names[c] or c for c in class_ids]
+
+
+def load_pixels(files, threads=8):
+    """uint8 [N, 3, 224, 224]: libjpeg decode (PIL), short side resized to 224, centre crop."""
+    from PIL import Image
+
+    def one(f):
+        with Image.open(f) as im:
+            im = im.convert("RGB")
+            w, h = im.size
+            if (w, h) != (SIZE, SIZE):
+                s = SIZE / min(w, h)
+                im = im.resize((max(SIZE, round(w * s)), max(SIZE, round(h * s))), Image.BILINEAR)
+                w, h = im.size
+                im = im.crop(((w - SIZE) // 2, (h - SIZE) // 2, (w - SIZE) // 2 + SIZE, (h - SIZE) // 2 + SIZE))
+            return np.asarray(im, dtype=np.uint8)
+    with ThreadPoolExecutor(threads) as pool:
+        arrays = list(pool.map(one, files))
+    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+
+
+def augment(pixels, generator=None, min_scale=0.35):
+    """Random resized crop (area 35-100%, aspect 3/4-4/3) + horizontal flip, batched on the device."""
+    n, dev = pixels.shape[0], pixels.device
+    rand = lambda *s: torch.rand(*s, generator=generator, device=dev)
+    area = min_scale + (1 - min_scale) * rand(n)
+    logr = math.log(3 / 4) + (math.log(4 / 3) - math.log(3 / 4)) * rand(n)
+    ratio = torch.exp(logr)
+    sw = torch.sqrt(area * ratio).clamp(max=1.0)
+    sh = torch.sqrt(area / ratio).clamp(max=1.0)
+    tx = (1 - sw) * (2 * rand(n) - 1)
+    ty = (1 - sh) * (2 * rand(n) - 1)
+    flip = torch.where(rand(n) < 0.5, -1.0, 1.0)
+    theta = torch.zeros(n, 2, 3, device=dev)
+    theta[:, 0, 0], theta[:, 0, 2], theta[:, 1, 1], theta[:, 1, 2] = sw * flip, tx, sh, ty
+    grid = F.affine_grid(theta, (n, 3, SIZE, SIZE), align_corners=False)
+    return F.grid_sample(pixels.float(), grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp(0, 255).round()
+
+
+def network_inputs(rgb, kind, quality):
+    """Simulated JPEG of float RGB [N,3,224,224]: DCT planes (NCHW, dequantized) or decoded RGB."""
+    coefs, tables = jpeg_sim.encode(rgb, quality)
+    if kind == "rgb":
+        return {"rgb": jpeg_sim.decode(coefs, tables)}
+    return {k: v.permute(0, 3, 1, 2).contiguous() for k, v in jpeg_sim.dequantized_nhwc(coefs, tables).items()}
+
+
+def native_tool():
+    root = Path(__file__).resolve().parents[2]
+    tool, src = root / "build" / "dctref", root / "wasm" / "ref" / "dctref.c"
+    if not tool.exists() or tool.stat().st_mtime < src.stat().st_mtime:
+        tool.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["cc", "-O2", "-o", str(tool), str(src), "-ljpeg"], check=True)
+    return str(tool)
+
+
+def exact_dct_inputs(files):
+    """Dequantized coefficients of real files as libjpeg reads them, NHWC float32:
+    y [N,28,28,64], cb/cr [N,14,14,64]. Grayscale files get zero chroma (as jpeg2dct does)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "coefs.bin"
+        subprocess.run([native_tool(), "batch", str(out)], input="\n".join(map(str, files)) + "\n", text=True, check=True)
+        blob = out.read_bytes()
+    n = len(files)
+    y = np.zeros((n, 28, 28, 64), np.float32)
+    cb = np.zeros((n, 14, 14, 64), np.float32)
+    cr = np.zeros((n, 14, 14, 64), np.float32)
+    pos = 0
+    for i in range(n):
+        status, ncomp = struct.unpack_from("<ii", blob, pos)
+        pos += 8
+        if status:
+            raise ValueError(f"libjpeg could not read {files[i]}")
+        comps = []
+        for _ in range(ncomp):
+            h, v, bx, by = struct.unpack_from("<4i", blob, pos)
+            q = np.frombuffer(blob, "<u2", 64, pos + 16).astype(np.float32)
+            comps.append((bx, by, q))
+            pos += 16 + 128
+        planes = []
+        for bx, by, q in comps:
+            c = np.frombuffer(blob, "<i2", bx * by * 64, pos).reshape(by, bx, 64).astype(np.float32) * q
+            pos += bx * by * 128
+            planes.append(c)
+        if planes[0].shape != (28, 28, 64) or (ncomp == 3 and planes[1].shape != (14, 14, 64)):
+            raise ValueError(f"{files[i]}: not a 224x224 4:2:0 JPEG ({[p.shape for p in planes]})")
+        y[i] = planes[0]
+        if ncomp == 3:
+            cb[i], cr[i] = planes[1], planes[2]
+    return {"y": torch.from_numpy(y), "cb": torch.from_numpy(cb), "cr": torch.from_numpy(cr)}
+
+
+def exact_inputs(files, kind):
+    """NCHW float inputs of real files for evaluation: exact coefficients, or libjpeg's RGB pixels."""
+    if kind == "rgb":
+        return {"rgb": load_pixels(files).float()}
+    return {k: v.permute(0, 3, 1, 2).contiguous() for k, v in exact_dct_inputs(files).items()}

@@ -1,0 +1,44 @@
+"""The whole pipeline on the CPU with Debian's python3-torch: a few training steps
+on a handful of Imagenette images, evaluation on real val files with exact
+coefficients, export, and the TypeScript engine's agreement on the exported model."""
+import json
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data" / "imagenette-224"
+
+
+class TinyPipeline(unittest.TestCase):
+    def run_script(self, script, *args):
+        r = subprocess.run([sys.executable, str(ROOT / "training" / script), *args], capture_output=True, text=True, cwd=ROOT)
+        self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        return r.stdout
+
+    def test_train_evaluate_export(self):
+        for network in ("late-concat-rfa", "rgb-resnet50"):
+            with self.subTest(network), tempfile.TemporaryDirectory() as d:
+                run, model = Path(d) / "run", Path(d) / "model"
+                self.run_script("train.py", "--network", network, "--data", str(DATA), "--width", "0.125", "--epochs", "2",
+                                "--batch", "8", "--limit-per-class", "2", "--out", str(run))
+                log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+                self.assertEqual([e["epoch"] for e in log], [1, 2])
+                self.assertTrue(all(e["train_loss"] > 0 and "val_acc_simulated_q75" in e for e in log))
+                self.run_script("evaluate.py", "--checkpoint", str(run / "last.pt"), "--data", str(DATA), "--out", str(model),
+                                "--limit-per-class", "3", "--ts-images", "30")
+                m = json.loads((model / "metrics.json").read_text())
+                self.assertEqual((m["network"], m["val_images"], m["ts_agreement_images"], m["epochs"]), (network, 30, 30, 2))
+                self.assertTrue(0 <= m["top1"] <= m["top5"] <= 1)
+                self.assertGreaterEqual(m["ts_top1_agreement"], 29 / 30)
+                for key in ("params", "macs", "train_seconds", "hardware", "recipe"):
+                    self.assertIn(key, m)
+                doc = json.loads((model / "model.json").read_text())
+                self.assertEqual(doc["classNames"][:2], ["tench", "English springer"])
+                self.assertEqual(doc["weightsManifest"][0]["weights"][0]["quantization"], {"dtype": "float16"})
+
+
+if __name__ == "__main__":
+    unittest.main()
