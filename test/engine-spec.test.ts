@@ -136,6 +136,17 @@ describe('weights that do not fit are refused, naming the tensor or shard', () =
     const m = await loadWeights(pathToFileURL(copy('ok') + '/'));
     expect(Object.keys(m.weights).length).toBeGreaterThan(50);
   });
+  it('a folder describes itself: a network the library does not ship loads from its embedded spec', async () => {
+    const dir = copy('custom');
+    const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...j, network: 'my-late-concat' }));
+    const m = await loadWeights(pathToFileURL(dir + '/'));
+    expect(m.plan.name).toBe('my-late-concat');
+    expect(m.plan.params).toBe(plan('late-concat', j.width, j.classes).params);
+    delete j.spec;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...j, network: 'my-late-concat' }));
+    await expect(loadWeights(pathToFileURL(dir + '/'))).rejects.toThrow(/unknown network 'my-late-concat'/);
+  });
   it('a shard failing its sha256', async () => {
     const dir = copy('sha');
     const shard = join(dir, 'group1-shard1of1.bin');

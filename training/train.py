@@ -87,7 +87,12 @@ def main(argv=None):
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None) if distributed else model
-    steps_per_epoch = max(1, math.ceil(len(files) / args.batch))
+    shard = len(files)
+    if distributed:  # every process must take the same number of steps
+        n = torch.tensor([shard], device=device)
+        dist.all_reduce(n, op=dist.ReduceOp.MIN)
+        shard = int(n)
+    steps_per_epoch = max(1, math.ceil(shard / args.batch))
     total_steps = args.epochs * steps_per_epoch if args.max_steps is None else min(args.max_steps, args.epochs * steps_per_epoch)
     lr = args.lr * args.batch * world / 128
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.wd)
@@ -102,6 +107,14 @@ def main(argv=None):
     step, t0 = 0, time.time()
     gen = torch.Generator(device=device).manual_seed(args.seed * 1000 + rank)
 
+    def all_ranks(values):
+        """Sums over every process (identity without DDP), so the log covers all the data."""
+        if not distributed:
+            return values
+        t = torch.tensor([float(v) for v in values], device=device, dtype=torch.float64)
+        dist.all_reduce(t)
+        return t.tolist()
+
     def inputs_of(px, train):
         q = torch.randint(args.quality[0], args.quality[1] + 1, (px.shape[0],), device=device, generator=gen) if train else torch.full((px.shape[0],), 75, device=device)
         x = network_inputs(augment(px, gen) if train else px.float(), kind, q)
@@ -109,7 +122,7 @@ def main(argv=None):
 
     for epoch in range(args.epochs):
         net.train()
-        order = torch.randperm(len(files), device=device, generator=gen)
+        order = torch.randperm(len(files), device=device, generator=gen)[:shard]
         loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.time()
         for i in range(steps_per_epoch):
             idx = order[i * args.batch:(i + 1) * args.batch]
@@ -128,6 +141,7 @@ def main(argv=None):
             seen += len(idx)
             if step >= total_steps:
                 break
+        loss_sum, correct, seen = all_ranks([loss_sum, correct, seen])
         entry = dict(epoch=epoch + 1, step=step, train_loss=loss_sum / seen, train_acc=correct / seen,
                      lr=sched.get_last_lr()[0], epoch_seconds=time.time() - t_epoch, elapsed_seconds=time.time() - t0)
         if val is not None and args.val_every and ((epoch + 1) % args.val_every == 0 or epoch + 1 == args.epochs or step >= total_steps):
@@ -136,7 +150,8 @@ def main(argv=None):
             with torch.no_grad(), torch.autocast(**autocast):
                 for j in range(0, val[0].shape[0], 256):
                     hits += int((net(inputs_of(val[0][j:j + 256], False)).argmax(1) == val[1][j:j + 256]).sum())
-            entry["val_acc_simulated_q75"] = hits / val[0].shape[0]
+            hits, count = all_ranks([hits, val[0].shape[0]])
+            entry["val_acc_simulated_q75"] = hits / count
         if rank == 0:
             log.write(json.dumps(entry) + "\n")
             log.flush()

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WeightMap } from './graph.js';
-import { plan, weightShapes, type Plan } from './plan.js';
+import { plan, specDocument, weightShapes, type NetworkSpec, type Plan } from './plan.js';
 
 export class WeightsError extends Error {
   override name = 'WeightsError';
@@ -27,6 +27,8 @@ export interface ModelJson {
   width: number;
   classes: number;
   classNames: string[];
+  /** The network's row of networks.json, so a folder describes itself. */
+  spec?: NetworkSpec;
   input: InputContract;
   weightsManifest: tf.io.WeightsManifestConfig;
   /** sha256 (hex) of each shard, parallel to weightsManifest[i].paths. */
@@ -69,7 +71,8 @@ export async function loadWeights(
   const jsonUrl = new URL(String(base).endsWith('.json') ? String(base) : `${String(base).replace(/\/?$/, '/')}model.json`);
   const json = JSON.parse(new TextDecoder().decode(await fetcher(jsonUrl))) as ModelJson;
   if (json.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`);
-  const p = plan(json.network, json.width, json.classes);
+  const doc = json.spec ? { ...specDocument, networks: { ...specDocument.networks, [json.network]: json.spec } } : specDocument;
+  const p = plan(json.network, json.width, json.classes, doc);
   const expected = weightShapes(p);
 
   const specs: tf.io.WeightsManifestEntry[] = [];

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .model import named_inference_tensors
+from .spec import load_specs
 
 SHARD_BYTES = 4 * 1024 * 1024
 
@@ -22,7 +23,7 @@ def input_contract(plan):
                            "(libjpeg natural order); y 28x28 blocks, cb/cr 14x14 blocks (224x224 4:2:0)"}
 
 
-def export_model(model, out_dir, class_names, dtype="float16"):
+def export_model(model, out_dir, class_names, dtype="float16", spec_doc=None):
     """`model` must be folded (Network.fold_()). Returns the model.json dict."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -53,6 +54,9 @@ def export_model(model, out_dir, class_names, dtype="float16"):
         "width": plan["width"],
         "classes": plan["classes"],
         "classNames": list(class_names),
+        # The network's row of networks.json: the folder describes itself, so a
+        # network added by a user loads in a library that does not ship its row.
+        "spec": (spec_doc or load_specs())["networks"][plan["name"]],
         "input": input_contract(plan),
         "params": plan["params"],
         "macs": plan["macs"],

@@ -40,5 +40,28 @@ class TinyPipeline(unittest.TestCase):
                 self.assertEqual(doc["weightsManifest"][0]["weights"][0]["quantization"], {"dtype": "float16"})
 
 
+    def test_distributed_data_parallel_on_cpu(self):
+        """Two processes with the environment torchrun sets (gloo on CPU)."""
+        import os
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        with tempfile.TemporaryDirectory() as d:
+            run = Path(d) / "run"
+            procs = [subprocess.Popen(
+                [sys.executable, str(ROOT / "training" / "train.py"), "--network", "late-concat", "--data", str(DATA),
+                 "--width", "0.125", "--epochs", "2", "--batch", "4", "--limit-per-class", "3", "--out", str(run), "--device", "cpu"],
+                env=dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(r), LOCAL_RANK=str(r)),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) for r in range(2)]
+            outs = [p.communicate(timeout=300) for p in procs]
+            for p, (_, err) in zip(procs, outs):
+                self.assertEqual(p.returncode, 0, err[-3000:])
+            log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+            self.assertEqual(len(log), 2)
+            self.assertIn("x2", __import__("torch").load(run / "last.pt")["hardware"])
+            self.assertIn("30 training images", outs[0][0])
+
+
 if __name__ == "__main__":
     unittest.main()
