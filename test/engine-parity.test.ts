@@ -4,18 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
 import { forward } from '../src/engine/graph.js';
 import { networkIds } from '../src/engine/plan.js';
 import { loadWeights } from '../src/engine/weights.js';
 import { root } from './helpers/paths.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-
-describe('TypeScript engine = PyTorch builder', () => {
+describe.each(['cpu', 'wasm'])('TypeScript engine = PyTorch builder (tfjs %s backend)', (backend) => {
   it.each(networkIds)('%s', async (id) => {
+    expect(await tf.setBackend(backend)).toBe(true);
     const dir = `${root}test/fixtures/parity/${id}/`;
     const model = await loadWeights(pathToFileURL(dir));
     const expected = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8')) as {
@@ -40,7 +38,7 @@ describe('TypeScript engine = PyTorch builder', () => {
     expect(got.length).toBe(expected.logits.length);
     expect(maxAbs).toBeGreaterThan(0);
     expect(maxDiff).toBeLessThanOrEqual(1e-4 * maxAbs);
-    console.log(`${id}: max |Δ| / max |logit| = ${(maxDiff / maxAbs).toExponential(2)}`);
+    console.log(`${backend} ${id}: max |Δ| / max |logit| = ${(maxDiff / maxAbs).toExponential(2)}`);
     tf.dispose([...Object.values(inputs), ...Object.values(model.weights)]);
   });
 });
