@@ -22,8 +22,10 @@ class TinyPipeline(unittest.TestCase):
         for network in ("late-concat-rfa", "rgb-resnet50"):
             with self.subTest(network), tempfile.TemporaryDirectory() as d:
                 run, model = Path(d) / "run", Path(d) / "model"
+                # bf16 autocast (the mixed precision used on GPUs) for one of the two
+                amp = ["--amp", "bf16"] if network == "late-concat-rfa" else []
                 self.run_script("train.py", "--network", network, "--data", str(DATA), "--width", "0.125", "--epochs", "2",
-                                "--batch", "8", "--limit-per-class", "2", "--out", str(run))
+                                "--batch", "8", "--limit-per-class", "2", "--out", str(run), *amp)
                 log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
                 self.assertEqual([e["epoch"] for e in log], [1, 2])
                 self.assertTrue(all(e["train_loss"] > 0 and "val_acc_simulated_q75" in e for e in log))
@@ -31,6 +33,7 @@ class TinyPipeline(unittest.TestCase):
                                 "--limit-per-class", "3", "--ts-images", "30")
                 m = json.loads((model / "metrics.json").read_text())
                 self.assertEqual((m["network"], m["val_images"], m["ts_agreement_images"], m["epochs"]), (network, 30, 30, 2))
+                self.assertEqual(m["recipe"]["amp"], "bf16" if amp else "off")
                 self.assertTrue(0 <= m["top1"] <= m["top5"] <= 1)
                 self.assertGreaterEqual(m["ts_top1_agreement"], 29 / 30)
                 for key in ("params", "macs", "train_seconds", "hardware", "recipe"):
