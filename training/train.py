@@ -51,43 +51,67 @@ def parse(argv=None):
     return p.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse(argv)
+class Context:
+    """Process setup shared by every network trained in one process."""
+
+    def __init__(self, device, rank=0, world=1, distributed=False):
+        self.device, self.rank, self.world, self.distributed = device, rank, world, distributed
+
+
+def setup(args):
     distributed = "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1
-    rank, world = 0, 1
     device = torch.device(args.device)
+    ctx = Context(device)
     if distributed:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-        rank, world = dist.get_rank(), dist.get_world_size()
+        ctx = Context(device, dist.get_rank(), dist.get_world_size(), True)
         if device.type == "cuda":
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-            torch.cuda.set_device(device)
+            ctx.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+            torch.cuda.set_device(ctx.device)
+    return ctx
+
+
+def load_data(args, ctx):
+    """This process's share of the training (and val) pixels, on the device."""
+    data = Path(args.data)
+    train_dir = data / "train" if (data / "train").is_dir() else data
+    files, labels, class_ids, class_names = list_images(train_dir, args.limit_per_class)
+    files, labels = files[ctx.rank::ctx.world], labels[ctx.rank::ctx.world]
+    t_load = time.time()
+    pixels = load_pixels(files).to(ctx.device)
+    labels = labels.to(ctx.device)
+    val = None
+    if args.val_every and (data / "val").is_dir():
+        vfiles, vlabels, _, _ = list_images(data / "val", args.limit_per_class)
+        val = (load_pixels(vfiles[ctx.rank::ctx.world]).to(ctx.device), vlabels[ctx.rank::ctx.world].to(ctx.device))
+    if ctx.rank == 0:
+        print(f"{len(files) * ctx.world} training images, {len(class_ids)} classes, loaded in {time.time() - t_load:.1f}s", flush=True)
+    return dict(pixels=pixels, labels=labels, val=val, class_ids=class_ids, class_names=class_names, n=len(files))
+
+
+def main(argv=None):
+    args = parse(argv)
+    ctx = setup(args)
+    fit(args, load_data(args, ctx), ctx)
+    if ctx.distributed:
+        dist.destroy_process_group()
+
+
+def fit(args, data, ctx):
+    """Train args.network on `data`; writes args.out/log.jsonl and args.out/last.pt."""
+    device, rank, world, distributed = ctx.device, ctx.rank, ctx.world, ctx.distributed
+    pixels, labels, val, class_ids, class_names = data["pixels"], data["labels"], data["val"], data["class_ids"], data["class_names"]
     amp = args.amp or ("bf16" if device.type == "cuda" else "off")
     torch.manual_seed(args.seed + rank)
     out = Path(args.out)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-
-    data = Path(args.data)
-    train_dir = data / "train" if (data / "train").is_dir() else data
-    files, labels, class_ids, class_names = list_images(train_dir, args.limit_per_class)
-    files, labels = files[rank::world], labels[rank::world]
-    t_load = time.time()
-    pixels = load_pixels(files).to(device)
-    labels = labels.to(device)
-    val = None
-    if args.val_every and (data / "val").is_dir():
-        vfiles, vlabels, _, _ = list_images(data / "val", args.limit_per_class)
-        val = (load_pixels(vfiles[rank::world]).to(device), vlabels[rank::world].to(device))
-    if rank == 0:
-        print(f"{args.network}: {len(files) * world} training images, {len(class_ids)} classes, loaded in {time.time() - t_load:.1f}s", flush=True)
-
     model = Network(args.network, args.width, len(class_ids)).to(device)
     kind = "rgb" if "rgb" in model.plan["inputs"] else "dct"
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None) if distributed else model
-    shard = len(files)
+    shard = data["n"]
     if distributed:  # every process must take the same number of steps
         n = torch.tensor([shard], device=device)
         dist.all_reduce(n, op=dist.ReduceOp.MIN)
@@ -122,7 +146,7 @@ def main(argv=None):
 
     for epoch in range(args.epochs):
         net.train()
-        order = torch.randperm(len(files), device=device, generator=gen)[:shard]
+        order = torch.randperm(data["n"], device=device, generator=gen)[:shard]
         loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.time()
         for i in range(steps_per_epoch):
             idx = order[i * args.batch:(i + 1) * args.batch]
@@ -166,8 +190,9 @@ def main(argv=None):
                         epochs=epoch + 1, steps=step, train_seconds=train_seconds, hardware=f"{hardware} x{world}",
                         recipe=recipe, torch=torch.__version__), out / "last.pt")
         print(f"saved {out / 'last.pt'} after {train_seconds:.1f}s", flush=True)
-    if distributed:
-        dist.destroy_process_group()
+    return out / "last.pt"
+
+
 
 
 if __name__ == "__main__":
