@@ -5,6 +5,8 @@
  *   dctref coef FILE OUT.bin     quantized coefficients via jpeg_read_coefficients:
  *                                components back to back, [blocksY][blocksX][64]
  *                                int16 natural order; prints JSON metadata on stdout
+ *   dctref ycc FILE OUT.bin      full decode to Y, Cb, Cr planes (libjpeg's upsampling):
+ *                                int32 width, height, ncomp, then ncomp uint8 planes
  *   dctref batch OUT.bin         file paths on stdin; for each file, appended to OUT.bin:
  *                                int32 status (0 ok), int32 ncomp, per component int32 h, v,
  *                                blocksX, blocksY, uint16 qtable[64], then each component's
@@ -140,6 +142,48 @@ static int batch(const char *out_path)
   return 0;
 }
 
+static int decode_ycc(const char *in, const char *out_path)
+{
+  struct jpeg_decompress_struct cinfo;
+  struct err jerr;
+  unsigned long len;
+  unsigned char *data = read_file(in, &len), *pix, *planes;
+  FILE *out;
+  int hdr[3], c;
+  size_t n, i;
+  if (!data) { fprintf(stderr, "cannot read %s\n", in); return 1; }
+  cinfo.err = jpeg_std_error(&jerr.pub);
+  jerr.pub.error_exit = on_error;
+  if (setjmp(jerr.jump)) { fprintf(stderr, "libjpeg error\n"); return 1; }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, data, len);
+  jpeg_read_header(&cinfo, TRUE);
+  cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_YCbCr;
+  jpeg_start_decompress(&cinfo);
+  n = (size_t)cinfo.output_width * cinfo.output_height;
+  pix = malloc(n * cinfo.output_components);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = pix + (size_t)cinfo.output_scanline * cinfo.output_width * cinfo.output_components;
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  planes = malloc(n * cinfo.output_components);
+  for (c = 0; c < cinfo.output_components; c++)
+    for (i = 0; i < n; i++) planes[c * n + i] = pix[i * cinfo.output_components + c];
+  hdr[0] = (int)cinfo.output_width;
+  hdr[1] = (int)cinfo.output_height;
+  hdr[2] = cinfo.output_components;
+  out = fopen(out_path, "wb");
+  fwrite(hdr, 4, 3, out);
+  fwrite(planes, 1, n * cinfo.output_components, out);
+  fclose(out);
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  free(pix);
+  free(planes);
+  free(data);
+  return 0;
+}
+
 static double now_ms(void)
 {
   struct timespec t;
@@ -227,6 +271,7 @@ int main(int argc, char **argv)
   if (argc == 4 && strcmp(argv[1], "coef") == 0) return dump_coefficients(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "bench") == 0) return bench(argv[2], atoi(argv[3]));
   if (argc == 3 && strcmp(argv[1], "batch") == 0) return batch(argv[2]);
-  fprintf(stderr, "usage: dctref coef FILE OUT.bin | dctref batch OUT.bin < paths | dctref bench full|coef PASSES < paths\n");
+  if (argc == 4 && strcmp(argv[1], "ycc") == 0) return decode_ycc(argv[2], argv[3]);
+  fprintf(stderr, "usage: dctref coef FILE OUT.bin | dctref ycc FILE OUT.bin | dctref batch OUT.bin < paths | dctref bench full|coef PASSES < paths\n");
   return 2;
 }

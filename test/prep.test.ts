@@ -1,0 +1,91 @@
+// DCT-domain preparation (src/prep) against the pixel-domain reference: every chroma
+// layout, EXIF orientations 1–8, sizes from 224 to 4000 px.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WasmDecoder } from '../src/index.js';
+import { planPrep } from '../src/prep/geometry.js';
+import { prepareReference } from '../src/prep/reference.js';
+import { fixtureDir, imagenetteSample } from './helpers/fixtures.js';
+import { pixelReference } from './helpers/pixel-reference.js';
+
+let decoder: WasmDecoder;
+beforeAll(async () => {
+  decoder = await WasmDecoder.create();
+});
+
+/** The JPEG with an APP1 Exif segment carrying `orientation`, right after SOI. */
+export function withOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
+  const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+  const payload = [...new TextEncoder().encode('Exif'), 0, 0, ...tiff];
+  const seg = [0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255, ...payload];
+  const out = new Uint8Array(jpeg.length + seg.length);
+  out.set(jpeg.subarray(0, 2));
+  out.set(seg, 2);
+  out.set(jpeg.subarray(2), 2 + seg.length);
+  return out;
+}
+
+const dir = join(fixtureDir, 'prep');
+function source(name: string, w: number, h: number, cjpegArgs: string[]): string {
+  const path = join(dir, `${name}.jpg`);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    const ppm = execFileSync('convert', [imagenetteSample(1)[4], '-resize', `${w}x${h}!`, 'ppm:-'], { maxBuffer: 1 << 28 });
+    writeFileSync(path, execFileSync('cjpeg', ['-quality', '90', ...cjpegArgs], { input: ppm, maxBuffer: 1 << 28 }));
+  }
+  return path;
+}
+
+const cases: [string, number, number, string[], number[]][] = [
+  ['224-420', 224, 224, ['-sample', '2x2'], [1, 2, 3, 4, 5, 6, 7, 8]],
+  ['300x225-420', 300, 225, ['-sample', '2x2'], [1, 2, 3, 4, 5, 6, 7, 8]],
+  ['640x480-444', 640, 480, ['-sample', '1x1'], [1, 6, 8]],
+  ['1001x667-422', 1001, 667, ['-sample', '2x1'], [1, 3, 6]],
+  ['333x500-411', 333, 500, ['-sample', '4x1'], [1, 5, 8]],
+  ['500x333-440', 500, 333, ['-sample', '1x2'], [1, 2, 7]],
+  ['800x600-gray', 800, 600, ['-grayscale'], [1, 6]],
+  ['257x1023-420-progressive', 257, 1023, ['-sample', '2x2', '-progressive'], [1, 4]],
+  ['4000x3000-420', 4000, 3000, ['-sample', '2x2'], [1, 6]],
+];
+
+const relL2 = (a: Float32Array[], b: Float32Array[]) => {
+  let num = 0;
+  let den = 0;
+  a.forEach((x, p) => x.forEach((v, i) => ((num += (v - b[p][i]) ** 2), (den += b[p][i] ** 2))));
+  return Math.sqrt(num / den);
+};
+
+describe('DCT-domain preparation matches the pixel-domain reference', () => {
+  const measured: string[] = [];
+  for (const [name, w, h, args, orientations] of cases) {
+    it.each(orientations)(`${name}, orientation %i`, (o) => {
+      const base = source(name, w, h, args);
+      const bytes = withOrientation(new Uint8Array(readFileSync(base)), o);
+      const oriented = join(dir, `${name}-o${o}.jpg`);
+      writeFileSync(oriented, bytes);
+      const img = decoder.decode(bytes);
+      expect(img.orientation).toBe(o);
+      const plan = planPrep(img);
+      const ours = prepareReference(plan, img.components);
+      const ref = pixelReference(oriented, o);
+      const err = relL2([ours.y, ours.cb, ours.cr], [ref.y, ref.cb, ref.cr]);
+      measured.push(`${name} o${o}: ${err.toExponential(2)}`);
+      expect(err).toBeLessThanOrEqual(1e-2);
+    });
+  }
+  it('the comparison is sensitive: the wrong orientation or no resampling is far off', () => {
+    const path = join(dir, '300x225-420-o6.jpg');
+    const img = decoder.decode(new Uint8Array(readFileSync(path)));
+    const ref = pixelReference(path, 6);
+    for (const wrong of [8, 5, 1]) {
+      const ours = prepareReference(planPrep({ ...img, orientation: wrong }), img.components);
+      expect(relL2([ours.y, ours.cb, ours.cr], [ref.y, ref.cb, ref.cr])).toBeGreaterThan(0.1);
+    }
+  });
+  it('reports the measured errors', () => {
+    console.log(`relative L2 error, DCT domain vs pixel domain:\n  ${measured.join('\n  ')}`);
+    expect(measured.length).toBe(cases.reduce((a, c) => a + c[4].length, 0));
+  });
+});
