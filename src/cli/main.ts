@@ -1,8 +1,10 @@
 /** Entry point of the `dctvision` command (bin/dctvision.js). */
+import { classifyCommand, classifyUsage } from './classify.js';
 import { dctCommand, dctUsage } from './dct.js';
 import { variantsCommand, variantsUsage } from './variants.js';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
+  classify: { run: classifyCommand, usage: classifyUsage },
   dct: { run: dctCommand, usage: dctUsage },
   variants: { run: variantsCommand, usage: variantsUsage },
 };

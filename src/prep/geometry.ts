@@ -140,6 +140,38 @@ function axisMap(outSamples: number, footprint: (i: number) => [number, number],
   return { out, in: inRows, a, lo, hi };
 }
 
+/**
+ * Pixel weights along one output axis of the oriented, resized, cropped image:
+ * for each output pixel, [source pixel index, weight] pairs (the source axis is
+ * the image's y for 'rows' and x for 'cols', swapped by orientations 5–8).
+ */
+export function planAxis(
+  orientedH: number,
+  orientedW: number,
+  size: number,
+  axis: 'rows' | 'cols',
+  orientation: number,
+  width: number,
+  height: number,
+): [number, number][][] {
+  const o = ORIENT[orientation] ?? ORIENT[1];
+  const s = size / Math.min(orientedW, orientedH);
+  const off = axis === 'rows' ? (orientedH * s - size) / 2 : (orientedW * s - size) / 2;
+  const flip = axis === 'rows' ? o.flipRows : o.flipCols;
+  const len = (axis === 'rows') !== o.transpose ? height : width;
+  return Array.from({ length: size }, (_, i) => {
+    let a = (off + i) / s;
+    let b = (off + i + 1) / s;
+    if (flip) [a, b] = [len - b, len - a];
+    const out: [number, number][] = [];
+    for (let q = Math.max(0, Math.floor(a)); q < Math.min(len, Math.ceil(b)); q++) {
+      const w = Math.min(b, q + 1) - Math.max(a, q);
+      if (w > 0) out.push([q, w / (b - a)]);
+    }
+    return out;
+  });
+}
+
 export function planPrep(img: ImageGeometry, size = 224): PrepPlan {
   const o = ORIENT[img.orientation] ?? ORIENT[1];
   // Oriented image size (luma pixels) and the centred crop of the resized image.

@@ -1,0 +1,27 @@
+/** Everything classify() accepts, turned into the file's bytes. */
+export type ImageInput = Blob | ArrayBuffer | Uint8Array | string | URL | HTMLImageElement;
+
+export async function inputBytes(input: ImageInput, signal?: AbortSignal): Promise<Uint8Array> {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return new Uint8Array(await input.arrayBuffer());
+  if (typeof HTMLImageElement !== 'undefined' && input instanceof HTMLImageElement) {
+    // The element's own source: the file's bytes, not its decoded pixels.
+    return fetchBytes(input.currentSrc || input.src, signal);
+  }
+  if (typeof input === 'string' || input instanceof URL) return fetchBytes(String(input), signal);
+  throw new TypeError('classify() takes a Blob, File, ArrayBuffer, Uint8Array, URL or an <img> whose source is a JPEG');
+}
+
+async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+  const base = typeof location !== 'undefined' ? location.href : isNode ? `file://${process.cwd()}/` : undefined;
+  const u = new URL(url, base);
+  if (u.protocol === 'file:' && isNode) {
+    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+    return new Uint8Array(await readFile(u));
+  }
+  const res = await fetch(u, { signal });
+  if (!res.ok) throw new Error(`failed to fetch ${u.href}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}

@@ -1,0 +1,197 @@
+/**
+ * The public API, in the style of tfjs-models:
+ *
+ *   const model = await load('late-concat-rfa', { modelUrl });
+ *   const { predictions, timings } = await model.classify(file, { topK: 5 });
+ *
+ * A DCT network's path never decodes pixels: the WebAssembly decoder (worker pool)
+ * reads the coefficients, src/prep brings them to the network's geometry, the engine
+ * runs on the chosen TensorFlow.js backend. The RGB baseline decodes to pixels and
+ * resizes in pixels, so the two can be compared honestly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DecoderPool } from '../decode/pool.js';
+import type { DctImage, LimitOptions } from '../decode/types.js';
+import { forward } from '../engine/graph.js';
+import { loadWeights, type LoadedModel } from '../engine/weights.js';
+import { planPrep, type PrepPlan } from '../prep/geometry.js';
+import { prepareRgb } from '../prep/pixels.js';
+import { prepareReference } from '../prep/reference.js';
+import { chooseBackend, type BackendChoice, type BackendName } from './backend.js';
+import { inputBytes, type ImageInput } from './input.js';
+
+export interface LoadOptions {
+  /** Folder (or model.json URL) of the exported model. Default: `models/<id>/` relative to the page (or the working directory in Node). */
+  modelUrl?: string | URL;
+  /** A backend or an ordered list to try; default WebGPU → WebGL → WASM → CPU. */
+  backend?: BackendName | BackendName[];
+  /** Weight download progress, 0–1. */
+  onProgress?: (fraction: number) => void;
+  /** Share a decoder pool between models (default: one per model). */
+  decoder?: DecoderPool;
+  /** Decoder limits applied to every classified file. */
+  limits?: LimitOptions;
+}
+
+export interface Prediction {
+  className: string;
+  probability: number;
+}
+
+export interface Timings {
+  decode: number;
+  prep: number;
+  infer: number;
+  total: number;
+}
+
+export interface Classification {
+  predictions: Prediction[];
+  timings: Timings;
+}
+
+export interface ClassifyOptions {
+  topK?: number;
+  signal?: AbortSignal;
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+
+function defaultModelUrl(id: string): URL {
+  const base = typeof location !== 'undefined' ? location.href : isNode ? `file://${process.cwd()}/` : 'http://localhost/';
+  return new URL(`models/${id}/`, base);
+}
+
+export class DctVisionModel {
+  private readonly plans = new Map<string, PrepPlan>();
+  private disposed = false;
+
+  private constructor(
+    readonly id: string,
+    private readonly loaded: LoadedModel,
+    private readonly decoder: DecoderPool,
+    private readonly ownsDecoder: boolean,
+    private readonly choice: BackendChoice,
+    private readonly limits: LimitOptions,
+  ) {}
+
+  /** The TensorFlow.js backend that runs this model. */
+  get backend(): BackendName {
+    return this.choice.name;
+  }
+
+  /** Backends tried before the one in use, and why they were not used. */
+  get skippedBackends(): BackendChoice['skipped'] {
+    return this.choice.skipped;
+  }
+
+  get classNames(): string[] {
+    return this.loaded.json.classNames;
+  }
+
+  /** 'dct' for the seven DCT networks, 'rgb' for the baseline. */
+  get inputKind(): 'dct' | 'rgb' {
+    return this.loaded.json.input.kind;
+  }
+
+  static async create(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
+    const choice = await chooseBackend(opts.backend);
+    const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress });
+    if (loaded.json.network !== id) throw new Error(`the model at ${opts.modelUrl ?? defaultModelUrl(id)} is '${loaded.json.network}', not '${id}'`);
+    const decoder = opts.decoder ?? new DecoderPool();
+    const model = new DctVisionModel(id, loaded, decoder, !opts.decoder, choice, opts.limits ?? {});
+    await model.warmUp();
+    return model;
+  }
+
+  /** One inference on zeros, so shaders are compiled and weights uploaded before the first classify(). */
+  private async warmUp(): Promise<void> {
+    const inputs = tf.tidy(() =>
+      Object.fromEntries(Object.entries(this.loaded.plan.inputs).map(([k, [h, w, c]]) => [k, tf.zeros([1, h, w, c]) as tf.Tensor4D])),
+    );
+    const logits = forward(this.loaded.plan, this.loaded.weights, inputs);
+    await logits.data();
+    tf.dispose([logits, ...Object.values(inputs)]);
+  }
+
+  /** Logits for one image (Float32Array, one per class). */
+  async infer(input: ImageInput, opts: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+    return (await this.run(input, opts.signal)).logits;
+  }
+
+  async classify(input: ImageInput, opts: ClassifyOptions = {}): Promise<Classification> {
+    const r = await this.run(input, opts.signal);
+    return { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings };
+  }
+
+  /** Several images; each result or the error for that image only. */
+  async classifyBatch(inputs: ImageInput[], opts: ClassifyOptions = {}): Promise<(Classification | Error)[]> {
+    return Promise.all(inputs.map((i) => this.classify(i, opts).catch((e: Error) => e)));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(Object.values(this.loaded.weights));
+    if (this.ownsDecoder) this.decoder.terminate();
+  }
+
+  private top(logits: Float32Array, k: number): Prediction[] {
+    const max = Math.max(...logits);
+    const exp = Array.from(logits, (v) => Math.exp(v - max));
+    const sum = exp.reduce((a, b) => a + b, 0);
+    return exp
+      .map((e, i) => ({ className: this.classNames[i], probability: e / sum }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, Math.max(1, Math.min(k, logits.length)));
+  }
+
+  private async run(input: ImageInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
+    if (this.disposed) throw new Error('model is disposed');
+    const t0 = performance.now();
+    const bytes = await inputBytes(input, signal);
+    let inputs: Record<string, tf.Tensor4D>;
+    let t1: number;
+    let t2: number;
+    if (this.inputKind === 'rgb') {
+      const rgb = await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
+      t1 = performance.now();
+      const pixels = prepareRgb(rgb.data, rgb.width, rgb.height, rgb.orientation);
+      inputs = { rgb: tf.tensor4d(pixels, [1, 224, 224, 3]) };
+      t2 = performance.now();
+    } else {
+      const img = await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: true });
+      t1 = performance.now();
+      inputs = this.dctInputs(img);
+      t2 = performance.now();
+    }
+    const out = forward(this.loaded.plan, this.loaded.weights, inputs);
+    const logits = (await out.data()) as Float32Array;
+    tf.dispose([out, ...Object.values(inputs)]);
+    const t3 = performance.now();
+    return { logits, timings: { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 } };
+  }
+
+  private dctInputs(img: DctImage): Record<string, tf.Tensor4D> {
+    const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}`).join('')}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = planPrep(img);
+      if (this.plans.size >= 16) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(key, plan);
+    }
+    const planes = plan.identity
+      ? { y: Float32Array.from(img.components[0].coefficients), cb: Float32Array.from(img.components[1].coefficients), cr: Float32Array.from(img.components[2].coefficients) }
+      : prepareReference(plan, img.components);
+    return {
+      y: tf.tensor4d(planes.y, [1, 28, 28, 64]),
+      cb: tf.tensor4d(planes.cb, [1, 14, 14, 64]),
+      cr: tf.tensor4d(planes.cr, [1, 14, 14, 64]),
+    };
+  }
+}
+
+/** Load a network by id (`rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */
+export function load(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
+  return DctVisionModel.create(id, opts);
+}

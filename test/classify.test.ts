@@ -1,0 +1,128 @@
+// The public API in Node (tfjs wasm backend), with the random-weight test models of
+// test/fixtures/parity (no trained weights are shipped yet): what it accepts, what it
+// returns, that it computes the engine's function, typed errors, and flat memory.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { load, type DctVisionModel } from '../dist/lib/index.js';
+import { WasmDecoder, forward, loadWeights, prepareRgb } from '../dist/lib/index.js';
+import { badFixtures, imagenetteSample, validFixtures } from './helpers/fixtures.js';
+import { root } from './helpers/paths.js';
+
+const fixture = (id: string) => pathToFileURL(join(root, 'test/fixtures/parity', id) + '/');
+const files = imagenetteSample(2).map((p) => new Uint8Array(readFileSync(p)));
+let dct: DctVisionModel;
+let rgb: DctVisionModel;
+
+beforeAll(async () => {
+  dct = await load('late-concat', { modelUrl: fixture('late-concat') });
+  rgb = await load('rgb-resnet50', { modelUrl: fixture('rgb-resnet50') });
+});
+afterAll(() => {
+  dct?.dispose();
+  rgb?.dispose();
+});
+
+describe('load()', () => {
+  it('reports the backend actually used and why better ones were skipped', () => {
+    expect(dct.backend).toBe('wasm');
+    expect(dct.skippedBackends.map((s) => s.name)).toEqual(['webgpu', 'webgl']);
+    expect(dct.skippedBackends[0].reason).toMatch(/not found/);
+    expect(dct.inputKind).toBe('dct');
+    expect(rgb.inputKind).toBe('rgb');
+    expect(dct.classNames).toHaveLength(10);
+  });
+  it('refuses a folder holding another network', async () => {
+    await expect(load('upsampling', { modelUrl: fixture('late-concat') })).rejects.toThrow(/is 'late-concat', not 'upsampling'/);
+  });
+  it('honours an explicit backend', async () => {
+    const m = await load('late-concat', { modelUrl: fixture('late-concat'), backend: 'cpu' });
+    expect(m.backend).toBe('cpu');
+    m.dispose();
+    await tf.setBackend('wasm');
+  });
+});
+
+describe('classify()', () => {
+  it('accepts Uint8Array, ArrayBuffer, Blob and a file URL alike', async () => {
+    const path = imagenetteSample(1)[0];
+    const bytes = new Uint8Array(readFileSync(path));
+    const results = await Promise.all([
+      dct.classify(bytes),
+      dct.classify(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      dct.classify(new Blob([bytes])),
+      dct.classify(pathToFileURL(path).href),
+    ]);
+    for (const r of results) expect(r.predictions).toEqual(results[0].predictions);
+  });
+  it('returns the top k classes with probabilities, and stage timings', async () => {
+    const r = await dct.classify(files[0], { topK: 3 });
+    expect(r.predictions).toHaveLength(3);
+    expect(r.predictions[0].probability).toBeGreaterThanOrEqual(r.predictions[1].probability);
+    const all = await dct.classify(files[0], { topK: 10 });
+    expect(all.predictions.reduce((a, p) => a + p.probability, 0)).toBeCloseTo(1, 5);
+    for (const k of ['decode', 'prep', 'infer', 'total'] as const) expect(all.timings[k]).toBeGreaterThanOrEqual(0);
+    expect(all.timings.total).toBeGreaterThanOrEqual(all.timings.decode + all.timings.prep + all.timings.infer - 0.01);
+  });
+  it('computes the engine on the decoded planes (DCT) and on the decoded pixels (RGB)', async () => {
+    const decoder = await WasmDecoder.create();
+    const img = decoder.decode(files[0]);
+    const m = await loadWeights(fixture('late-concat'));
+    const [y, cb, cr] = img.components.map((c) => tf.tensor4d(Float32Array.from(c.coefficients), [1, c.blocksY, c.blocksX, 64]));
+    const expected = await forward(m.plan, m.weights, { y, cb, cr }).data();
+    expect(Array.from(await dct.infer(files[0]))).toEqual(Array.from(expected));
+    const px = decoder.decodeRgb(files[1]);
+    const mr = await loadWeights(fixture('rgb-resnet50'));
+    const t = tf.tensor4d(prepareRgb(px.data, px.width, px.height, px.orientation), [1, 224, 224, 3]);
+    expect(Array.from(prepareRgb(px.data, 224, 224, 1)).slice(0, 6)).toEqual(Array.from(px.data.slice(0, 6)));
+    expect(Array.from(await rgb.infer(files[1]))).toEqual(Array.from(await forward(mr.plan, mr.weights, { rgb: t }).data()));
+  });
+  it('takes any size, layout and orientation', async () => {
+    for (const name of ['baseline-444', 'odd-1001x3-420', 'grayscale', 'progressive-422', 'large-progressive']) {
+      const bytes = new Uint8Array(readFileSync(validFixtures().find((f) => f.name === name)!.path));
+      for (const m of [dct, rgb]) {
+        const r = await m.classify(bytes);
+        expect(r.predictions, `${name} on ${m.id}`).toHaveLength(5);
+        expect(Number.isFinite(r.predictions[0].probability)).toBe(true);
+      }
+    }
+  });
+  it('bad input rejects with the decoder’s typed error, and the next call works', async () => {
+    const wanted = ['png', 'truncated', 'cmyk', '30000x30000 header'];
+    for (const f of badFixtures().filter((b) => wanted.includes(b.name))) {
+      for (const m of [dct, rgb]) {
+        await expect(m.classify(f.bytes)).rejects.toMatchObject({ name: f.error });
+        expect((await m.classify(files[0])).predictions).toHaveLength(5);
+      }
+    }
+    const results = await dct.classifyBatch([files[0], badFixtures()[0].bytes, files[1]]);
+    expect(results.map((r) => (r instanceof Error ? r.name : 'ok'))).toEqual(['ok', 'NotAJpegError', 'ok']);
+  });
+  it('300 classifications in a row: tensor count and bytes flat after warm-up', async () => {
+    const mixed = [...files.slice(0, 4), new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-422')!.path))];
+    for (let i = 0; i < 5; i++) await dct.classify(mixed[i % mixed.length]);
+    const before = tf.memory();
+    for (let i = 0; i < 300; i++) await (i % 2 ? dct : rgb).classify(mixed[i % mixed.length]);
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+  });
+});
+
+describe('dctvision classify (CLI)', () => {
+  it('--json prints file, readable class names, probabilities and timings; a bad file fails alone', () => {
+    const good = imagenetteSample(1).slice(0, 2);
+    const r = spawnSync('node', [join(root, 'bin/dctvision.js'), 'classify', ...good, '/etc/hostname', '--model', 'late-concat',
+      '--model-url', join(root, 'test/fixtures/parity/late-concat'), '--top', '3', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\/etc\/hostname: NotAJpegError/);
+    const out = JSON.parse(r.stdout);
+    expect(out.map((o: { file: string }) => o.file)).toEqual(good);
+    expect(out[0].predictions).toHaveLength(3);
+    expect(out[0].predictions[0]).toEqual({ className: expect.stringMatching(/^class \d$/), probability: expect.any(Number) });
+    expect(Object.keys(out[0].timings).sort()).toEqual(['decode', 'infer', 'prep', 'total']);
+  });
+});
