@@ -9,23 +9,12 @@ import { planPrep } from '../src/prep/geometry.js';
 import { prepareReference } from '../src/prep/reference.js';
 import { fixtureDir, imagenetteSample } from './helpers/fixtures.js';
 import { pixelReference } from './helpers/pixel-reference.js';
+import { withOrientation } from './helpers/exif.js';
 
 let decoder: WasmDecoder;
 beforeAll(async () => {
   decoder = await WasmDecoder.create();
 });
-
-/** The JPEG with an APP1 Exif segment carrying `orientation`, right after SOI. */
-export function withOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
-  const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
-  const payload = [...new TextEncoder().encode('Exif'), 0, 0, ...tiff];
-  const seg = [0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255, ...payload];
-  const out = new Uint8Array(jpeg.length + seg.length);
-  out.set(jpeg.subarray(0, 2));
-  out.set(seg, 2);
-  out.set(jpeg.subarray(2), 2 + seg.length);
-  return out;
-}
 
 const dir = join(fixtureDir, 'prep');
 function source(name: string, w: number, h: number, cjpegArgs: string[]): string {
