@@ -3,6 +3,7 @@
  * back only when the better one is missing, and always saying which one runs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isNode } from '../util/env.js';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -11,7 +12,6 @@ let registered: Promise<void> | undefined;
 /** Register the optional backends once (WebGPU only registers where navigator.gpu exists). */
 function registerBackends(): Promise<void> {
   registered ??= (async () => {
-    const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
     if (!isNode) await import('@tensorflow/tfjs-backend-webgpu');
     if (isNode) await import('@tensorflow/tfjs-backend-wasm'); // in Node the wasm binaries resolve from the package
   })();

@@ -1,4 +1,6 @@
 /** Everything classify() accepts, turned into the file's bytes. */
+import { isNode, resolveUrl } from '../util/env.js';
+
 export type ImageInput = Blob | ArrayBuffer | Uint8Array | string | URL | HTMLImageElement;
 
 export async function inputBytes(input: ImageInput, signal?: AbortSignal): Promise<Uint8Array> {
@@ -14,9 +16,7 @@ export async function inputBytes(input: ImageInput, signal?: AbortSignal): Promi
 }
 
 async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
-  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
-  const base = typeof location !== 'undefined' ? location.href : isNode ? `file://${process.cwd()}/` : undefined;
-  const u = new URL(url, base);
+  const u = resolveUrl(url);
   if (u.protocol === 'file:' && isNode) {
     const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
     return new Uint8Array(await readFile(u));

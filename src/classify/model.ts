@@ -15,10 +15,12 @@ import type { DctImage, LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
 import { loadWeights, type LoadedModel } from '../engine/weights.js';
 import { planPrep, type PrepPlan } from '../prep/geometry.js';
+import type { GpuPrepPlan } from '../prep/webgpu.js';
 import { prepareRgb } from '../prep/pixels.js';
 import { prepareReference } from '../prep/reference.js';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend.js';
 import { inputBytes, type ImageInput } from './input.js';
+import { resolveUrl } from '../util/env.js';
 
 export interface LoadOptions {
   /** Folder (or model.json URL) of the exported model. Default: `models/<id>/` relative to the page (or the working directory in Node). */
@@ -55,15 +57,11 @@ export interface ClassifyOptions {
   signal?: AbortSignal;
 }
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
-
-function defaultModelUrl(id: string): URL {
-  const base = typeof location !== 'undefined' ? location.href : isNode ? `file://${process.cwd()}/` : 'http://localhost/';
-  return new URL(`models/${id}/`, base);
-}
+const defaultModelUrl = (id: string): URL => resolveUrl(`models/${id}/`);
 
 export class DctVisionModel {
-  private readonly plans = new Map<string, PrepPlan>();
+  private readonly plans = new Map<string, { plan: PrepPlan; gpu?: GpuPrepPlan }>();
+  private gpuPrep?: typeof import('../prep/webgpu.js');
   private disposed = false;
 
   private constructor(
@@ -104,11 +102,28 @@ export class DctVisionModel {
     return model;
   }
 
-  /** One inference on zeros, so shaders are compiled and weights uploaded before the first classify(). */
+  /**
+   * Compile every shader before the first classify(): on WebGPU all pipelines are
+   * first compiled in parallel (WEBGPU_ENGINE_COMPILE_ONLY), then one inference on
+   * zeros uploads the weights.
+   */
   private async warmUp(): Promise<void> {
-    const inputs = tf.tidy(() =>
-      Object.fromEntries(Object.entries(this.loaded.plan.inputs).map(([k, [h, w, c]]) => [k, tf.zeros([1, h, w, c]) as tf.Tensor4D])),
-    );
+    const zeros = () =>
+      tf.tidy(() => Object.fromEntries(Object.entries(this.loaded.plan.inputs).map(([k, [h, w, c]]) => [k, tf.zeros([1, h, w, c]) as tf.Tensor4D])));
+    if (this.backend === 'webgpu') {
+      this.gpuPrep = await import('../prep/webgpu.js');
+      const backend = tf.backend() as unknown as { checkCompileCompletionAsync(): Promise<void> };
+      tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+      try {
+        const inputs = zeros();
+        const logits = forward(this.loaded.plan, this.loaded.weights, inputs);
+        tf.dispose([logits, ...Object.values(inputs)]);
+        await backend.checkCompileCompletionAsync();
+      } finally {
+        tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+      }
+    }
+    const inputs = zeros();
     const logits = forward(this.loaded.plan, this.loaded.weights, inputs);
     await logits.data();
     tf.dispose([logits, ...Object.values(inputs)]);
@@ -133,6 +148,8 @@ export class DctVisionModel {
     if (this.disposed) return;
     this.disposed = true;
     tf.dispose(Object.values(this.loaded.weights));
+    for (const e of this.plans.values()) e.gpu?.dispose();
+    this.plans.clear();
     if (this.ownsDecoder) this.decoder.terminate();
   }
 
@@ -160,7 +177,8 @@ export class DctVisionModel {
       inputs = { rgb: tf.tensor4d(pixels, [1, 224, 224, 3]) };
       t2 = performance.now();
     } else {
-      const img = await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: true });
+      // On WebGPU the kernels dequantize the raw int16 coefficients themselves.
+      const img = await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: !this.gpuPrep });
       t1 = performance.now();
       inputs = this.dctInputs(img);
       t2 = performance.now();
@@ -174,12 +192,22 @@ export class DctVisionModel {
 
   private dctInputs(img: DctImage): Record<string, tf.Tensor4D> {
     const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}`).join('')}`;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      plan = planPrep(img);
-      if (this.plans.size >= 16) this.plans.delete(this.plans.keys().next().value!);
-      this.plans.set(key, plan);
+    let entry = this.plans.get(key);
+    if (!entry) {
+      const plan = planPrep(img);
+      entry = { plan, gpu: this.gpuPrep ? new this.gpuPrep.GpuPrepPlan(plan) : undefined };
+      if (this.plans.size >= 16) {
+        const oldest = this.plans.keys().next().value!;
+        this.plans.get(oldest)!.gpu?.dispose();
+        this.plans.delete(oldest);
+      }
+      this.plans.set(key, entry);
+    } else {
+      this.plans.delete(key); // most recently used last
+      this.plans.set(key, entry);
     }
+    if (entry.gpu && this.gpuPrep) return { ...this.gpuPrep.prepareWebGPU(entry.gpu, img.components) };
+    const plan = entry.plan;
     const planes = plan.identity
       ? { y: Float32Array.from(img.components[0].coefficients), cb: Float32Array.from(img.components[1].coefficients), cr: Float32Array.from(img.components[2].coefficients) }
       : prepareReference(plan, img.components);

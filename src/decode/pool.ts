@@ -8,6 +8,7 @@ import { DecoderWorkerError, deserializeError, type SerializedError } from './er
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
 import type { DctImage, DecodeOptions, RgbDecodeOptions, RgbImage } from './types.js';
 import { compileDecoderWasm } from './wasm.js';
+import { isNode } from '../util/env.js';
 
 export interface DecoderPoolOptions {
   /** Number of workers; default hardware concurrency − 1, at least 1. */
@@ -58,7 +59,6 @@ interface Job {
 /** Requests in flight per worker: enough to hide the message round trip. */
 const PIPELINE_DEPTH = 4;
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 
 async function defaultPoolSize(): Promise<number> {
   let n = 2;

@@ -21,6 +21,7 @@ import {
   type RgbDecodeOptions,
   type RgbImage,
 } from './types.js';
+import { isNode } from '../util/env.js';
 
 // Mirrors of the C shim's ABI (wasm/shim/dctjpeg.c).
 const FLAG_DEQUANTIZE = 1;
@@ -36,7 +37,6 @@ const LIMITS: Record<number, JpegLimit> = { 1: 'maxPixels', 2: 'maxScans', 3: 'm
 /** Where the packaged .wasm lives, relative to this module (works unbundled and under Vite). */
 export const defaultWasmUrl = (): URL => new URL('../../wasm/dist/dctjpeg.wasm', import.meta.url);
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 /** Compile the decoder's WebAssembly once; the Module can be posted to workers. */
 export async function compileDecoderWasm(url: URL | string = defaultWasmUrl()): Promise<WebAssembly.Module> {

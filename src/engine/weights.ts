@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WeightMap } from './graph.js';
+import { isNode, resolveUrl } from '../util/env.js';
 import { plan, specDocument, weightShapes, type NetworkSpec, type Plan } from './plan.js';
 
 export class WeightsError extends Error {
@@ -43,8 +44,6 @@ export interface LoadedModel {
 
 export type Fetcher = (url: URL) => Promise<ArrayBuffer>;
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
-
 /** fetch() for http(s), the file system for file: URLs in Node. */
 export const defaultFetcher: Fetcher = async (url) => {
   if (url.protocol === 'file:' && isNode) {
@@ -68,7 +67,8 @@ export async function loadWeights(
   opts: { fetcher?: Fetcher; onProgress?: (fraction: number) => void } = {},
 ): Promise<LoadedModel> {
   const fetcher = opts.fetcher ?? defaultFetcher;
-  const jsonUrl = new URL(String(base).endsWith('.json') ? String(base) : `${String(base).replace(/\/?$/, '/')}model.json`);
+  const folder = resolveUrl(base);
+  const jsonUrl = folder.pathname.endsWith('.json') ? folder : new URL('model.json', folder.href.replace(/\/?$/, '/'));
   const json = JSON.parse(new TextDecoder().decode(await fetcher(jsonUrl))) as ModelJson;
   if (json.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`);
   const doc = json.spec ? { ...specDocument, networks: { ...specDocument.networks, [json.network]: json.spec } } : specDocument;

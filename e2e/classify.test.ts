@@ -1,0 +1,84 @@
+// The public API in Chromium: WebGPU (SwiftShader) by default, the same top-5 and
+// logits (1e-3 relative) as the CPU backend, typed errors, and 1,000 classifications
+// with flat tensor count and GPU memory. Test models: the random-weight parity fixtures.
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withOrientation } from '../test/helpers/exif.js';
+import { badFixtures, imagenetteSample, validFixtures } from '../test/helpers/fixtures.js';
+import { root } from '../test/helpers/paths.js';
+import { buildPages, launchChromium, serve, type StaticServer } from './helpers/browser.js';
+
+const out = join(root, 'build/e2e-classify');
+let server: StaticServer;
+let browser: Browser;
+let page: Page;
+const fixture = (n: string) => validFixtures().find((f) => f.name === n)!.path;
+const images = [
+  ...imagenetteSample(1).slice(0, 4),
+  fixture('baseline-444'),
+  fixture('odd-227x149-444-progressive'),
+  fixture('grayscale'),
+];
+const urls = images.map((_, i) => `/img/${i}.jpg`);
+
+beforeAll(async () => {
+  await buildPages(out, ['e2e/pages/classify.html']);
+  cpSync(join(root, 'test/fixtures/parity'), join(out, 'parity'), { recursive: true });
+  mkdirSync(join(out, 'img'), { recursive: true });
+  images.forEach((p, i) => writeFileSync(join(out, 'img', `${i}.jpg`), withOrientation(new Uint8Array(readFileSync(p)), (i % 8) + 1)));
+  badFixtures().forEach((f, i) => writeFileSync(join(out, 'img', `bad${i}.jpg`), f.bytes));
+  server = await serve(out);
+  browser = await launchChromium({ webgpu: true });
+  page = await browser.newPage();
+  await page.goto(`${server.url}/e2e/pages/classify.html`);
+  await page.waitForSelector('body[data-ready="1"]');
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const top5 = (l: number[]) => l.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 5).map((x) => x[1]);
+
+describe('public API in Chromium', () => {
+  it.each(['late-concat-rfa', 'downsampling', 'rgb-resnet50'])('%s: WebGPU by default; same top-5 and logits as the CPU backend', async (id) => {
+    const gpu = await page.evaluate(([i, u]) => window.api.logits(i, undefined, u), [id, urls] as const);
+    const cpu = await page.evaluate(([i, u]) => window.api.logits(i, 'cpu', u), [id, urls] as const);
+    expect(gpu.backend).toBe('webgpu');
+    expect(gpu.skipped).toEqual([]);
+    expect(cpu.backend).toBe('cpu');
+    gpu.logits.forEach((l, k) => {
+      const ref = cpu.logits[k];
+      const scale = Math.max(...ref.map(Math.abs));
+      const diff = Math.max(...l.map((v, j) => Math.abs(v - ref[j])));
+      expect(diff / scale, `${id} image ${k}`).toBeLessThanOrEqual(1e-3);
+      expect(top5(l)).toEqual(top5(ref));
+    });
+  });
+
+  it('bad input rejects with the typed error, and the next call works', async () => {
+    const bad = badFixtures();
+    for (const name of ['png', 'truncated', 'cmyk', '30000x30000 header']) {
+      const i = bad.findIndex((b) => b.name === name);
+      const r = await page.evaluate((u) => window.api.classify('late-concat-rfa', undefined, u), `/img/bad${i}.jpg`);
+      expect(r).toMatchObject({ ok: false, name: bad[i].error });
+      const good = await page.evaluate((u) => window.api.classify('late-concat-rfa', undefined, u), urls[0]);
+      expect(good.ok).toBe(true);
+    }
+  });
+
+  it('1,000 classifications (7 sizes/layouts/orientations): tensors and GPU bytes flat after warm-up', async () => {
+    const r = await page.evaluate(([u]) => window.api.longRun('late-concat', 'webgpu', u, 1000), [urls] as const);
+    console.log(`long run on WebGPU/SwiftShader: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; every 100: ${JSON.stringify(r.samples)}`);
+    expect(r.samples).toHaveLength(10);
+    expect(r.samples[0].gpuAllocated).toBeGreaterThan(0); // the WebGPU backend's own figure, not undefined
+    for (const s of r.samples) {
+      expect(s.tensors).toBe(r.samples[0].tensors);
+      expect(s.bytes).toBe(r.samples[0].bytes);
+      expect(s.gpuUsed).toBe(r.samples[0].gpuUsed);
+      expect(s.gpuAllocated).toBe(r.samples[0].gpuAllocated);
+    }
+  }, 900_000);
+});

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { load, type BackendName, type DctVisionModel } from '../../src/index.js';
+
+const models = new Map<string, DctVisionModel>();
+
+async function get(id: string, backend?: BackendName) {
+  const key = `${id}/${backend ?? 'default'}`;
+  if (!models.has(key)) models.set(key, await load(id, { modelUrl: `/parity/${id}/`, backend }));
+  const m = models.get(key)!;
+  await tf.setBackend(m.backend); // several models on different backends in one page
+  return m;
+}
+
+async function logits(id: string, backend: BackendName | undefined, urls: string[]) {
+  const m = await get(id, backend);
+  const out: number[][] = [];
+  for (const u of urls) out.push(Array.from(await m.infer(u)));
+  return { backend: m.backend, skipped: m.skippedBackends, logits: out };
+}
+
+async function classify(id: string, backend: BackendName | undefined, url: string) {
+  const m = await get(id, backend);
+  try {
+    return { ok: true as const, ...(await m.classify(url)) };
+  } catch (e) {
+    return { ok: false as const, name: (e as Error).name, message: (e as Error).message };
+  }
+}
+
+/** n classifications cycling through urls; tensor count and GPU bytes after each pass. */
+async function longRun(id: string, backend: BackendName, urls: string[], n: number) {
+  const m = await get(id, backend);
+  for (const u of urls) await m.classify(u); // warm-up: every geometry once
+  const mem = () => tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
+  const samples: { i: number; tensors: number; bytes: number; gpuUsed?: number; gpuAllocated?: number }[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await m.classify(urls[i % urls.length]);
+    times.push(r.timings.total);
+    if ((i + 1) % 100 === 0) {
+      const m = mem();
+      samples.push({ i: i + 1, tensors: m.numTensors, bytes: m.numBytes, gpuUsed: m.numBytesInGPU, gpuAllocated: m.numBytesAllocatedInGPU });
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { samples, p50: times[Math.floor(n / 2)], p99: times[Math.floor(n * 0.99)] };
+}
+
+declare global {
+  interface Window {
+    api: { logits: typeof logits; classify: typeof classify; longRun: typeof longRun };
+  }
+}
+window.api = { logits, classify, longRun };
+document.body.dataset.ready = '1';
