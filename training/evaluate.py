@@ -39,7 +39,7 @@ def main(argv=None):
     p.add_argument("--batch", type=int, default=64)
     args = p.parse_args(argv)
 
-    ck = torch.load(args.checkpoint, map_location="cpu")
+    ck = torch.load(args.checkpoint, map_location="cpu")  # plain dict of tensors and builtins: fine with weights_only
     model = Network(ck["network"], ck["width"], ck["classes"])
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
     model.eval().fold_()

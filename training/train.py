@@ -126,7 +126,9 @@ def fit(args, data, ctx):
                   augmentation=f"random resized crop (35-100%% area, 3/4-4/3) + flip, simulated JPEG q{args.quality[0]}-{args.quality[1]} 4:2:0".replace("%%", "%"),
                   amp=amp, width=args.width)
     autocast = dict(device_type=device.type, dtype=torch.float16 if amp == "fp16" else torch.bfloat16, enabled=amp != "off")
-    scaler = torch.cuda.amp.GradScaler(enabled=amp == "fp16")
+    # torch.amp.GradScaler on PyTorch 2.x; torch.cuda.amp's on 1.13 (Debian)
+    scaler = (torch.amp.GradScaler(device.type, enabled=amp == "fp16") if hasattr(torch.amp, "GradScaler")
+              else torch.cuda.amp.GradScaler(enabled=amp == "fp16"))
     log = open(out / "log.jsonl", "a") if rank == 0 else None
     step, t0 = 0, time.time()
     gen = torch.Generator(device=device).manual_seed(args.seed * 1000 + rank)
