@@ -58,6 +58,22 @@ describe('public API in Chromium', () => {
     });
   });
 
+  it("the RGB baseline decodes with the browser's decoder by default, close to libjpeg's pixels", async () => {
+    const browser = await page.evaluate(([u]) => window.api.logits('rgb-resnet50', 'webgpu', u), [urls] as const);
+    const wasm = await page.evaluate(([u]) => window.api.logits('rgb-resnet50', 'webgpu', u, 'wasm'), [urls] as const);
+    browser.logits.forEach((l, k) => {
+      const ref = wasm.logits[k];
+      const scale = Math.max(...ref.map(Math.abs));
+      expect(Math.max(...l.map((v, j) => Math.abs(v - ref[j]))) / scale, `image ${k}`).toBeLessThan(0.05);
+    });
+    const bad = badFixtures();
+    for (const name of ['png', 'cmyk', '30000x30000 header']) {
+      const i = bad.findIndex((b) => b.name === name);
+      const r = await page.evaluate((u) => window.api.classify('rgb-resnet50', 'webgpu', u), `/img/bad${i}.jpg`);
+      expect(r).toMatchObject({ ok: false, name: bad[i].error });
+    }
+  });
+
   it('bad input rejects with the typed error, and the next call works', async () => {
     const bad = badFixtures();
     for (const name of ['png', 'truncated', 'cmyk', '30000x30000 header']) {

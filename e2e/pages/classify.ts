@@ -3,16 +3,16 @@ import { load, type BackendName, type DctVisionModel } from '../../src/index.js'
 
 const models = new Map<string, DctVisionModel>();
 
-async function get(id: string, backend?: BackendName) {
-  const key = `${id}/${backend ?? 'default'}`;
-  if (!models.has(key)) models.set(key, await load(id, { modelUrl: `/parity/${id}/`, backend }));
+async function get(id: string, backend?: BackendName, rgbDecoder?: 'browser' | 'wasm') {
+  const key = `${id}/${backend ?? 'default'}/${rgbDecoder ?? 'default'}`;
+  if (!models.has(key)) models.set(key, await load(id, { modelUrl: `/parity/${id}/`, backend, rgbDecoder }));
   const m = models.get(key)!;
   await tf.setBackend(m.backend); // several models on different backends in one page
   return m;
 }
 
-async function logits(id: string, backend: BackendName | undefined, urls: string[]) {
-  const m = await get(id, backend);
+async function logits(id: string, backend: BackendName | undefined, urls: string[], rgbDecoder?: 'browser' | 'wasm') {
+  const m = await get(id, backend, rgbDecoder);
   const out: number[][] = [];
   for (const u of urls) out.push(Array.from(await m.infer(u)));
   return { backend: m.backend, skipped: m.skippedBackends, logits: out };

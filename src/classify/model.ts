@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DecoderPool } from '../decode/pool.js';
+import { CorruptJpegError } from '../decode/errors.js';
+import { readJpegHeader } from '../decode/header.js';
 import type { DctImage, LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
 import { loadWeights, type LoadedModel } from '../engine/weights.js';
@@ -33,6 +35,11 @@ export interface LoadOptions {
   decoder?: DecoderPool;
   /** Decoder limits applied to every classified file. */
   limits?: LimitOptions;
+  /**
+   * RGB baseline only: decode pixels with the browser's own decoder (createImageBitmap,
+   * the default in pages) or with libjpeg in WebAssembly (the default in Node).
+   */
+  rgbDecoder?: 'browser' | 'wasm';
 }
 
 export interface Prediction {
@@ -71,6 +78,7 @@ export class DctVisionModel {
     private readonly ownsDecoder: boolean,
     private readonly choice: BackendChoice,
     private readonly limits: LimitOptions,
+    private readonly rgbDecoder: 'browser' | 'wasm',
   ) {}
 
   /** The TensorFlow.js backend that runs this model. */
@@ -97,7 +105,10 @@ export class DctVisionModel {
     const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress });
     if (loaded.json.network !== id) throw new Error(`the model at ${opts.modelUrl ?? defaultModelUrl(id)} is '${loaded.json.network}', not '${id}'`);
     const decoder = opts.decoder ?? new DecoderPool();
-    const model = new DctVisionModel(id, loaded, decoder, !opts.decoder, choice, opts.limits ?? {});
+    const browserDecode = typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
+    const rgbDecoder = opts.rgbDecoder ?? (browserDecode ? 'browser' : 'wasm');
+    if (rgbDecoder === 'browser' && !browserDecode) throw new Error("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
+    const model = new DctVisionModel(id, loaded, decoder, !opts.decoder, choice, opts.limits ?? {}, rgbDecoder);
     await model.warmUp();
     return model;
   }
@@ -171,7 +182,7 @@ export class DctVisionModel {
     let t1: number;
     let t2: number;
     if (this.inputKind === 'rgb') {
-      const rgb = await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
+      const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
       t1 = performance.now();
       const pixels = prepareRgb(rgb.data, rgb.width, rgb.height, rgb.orientation);
       inputs = { rgb: tf.tensor4d(pixels, [1, 224, 224, 3]) };
@@ -217,6 +228,32 @@ export class DctVisionModel {
       cr: tf.tensor4d(planes.cr, [1, 14, 14, 64]),
     };
   }
+}
+
+/**
+ * The browser's decoder, with the EXIF orientation applied by it; the header is
+ * checked first so the baseline refuses what the DCT path refuses, with the same errors.
+ */
+async function browserRgb(bytes: Uint8Array, limits: LimitOptions): Promise<{ data: Uint8Array; width: number; height: number; orientation: number }> {
+  readJpegHeader(bytes, limits.maxPixels);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/jpeg' }), { imageOrientation: 'from-image' });
+  } catch (e) {
+    throw new CorruptJpegError(`the browser could not decode this JPEG: ${(e as Error).message}`);
+  }
+  const { width, height } = bitmap;
+  const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    data[j] = rgba[i];
+    data[j + 1] = rgba[i + 1];
+    data[j + 2] = rgba[i + 2];
+  }
+  return { data, width, height, orientation: 1 };
 }
 
 /** Load a network by id (`rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */

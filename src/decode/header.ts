@@ -1,0 +1,53 @@
+/**
+ * A JPEG's frame header read in JavaScript, without decoding: for paths that hand
+ * the file to another decoder (the browser's, for the RGB baseline) but must refuse
+ * what the WebAssembly decoder refuses, with the same typed errors.
+ */
+import { CorruptJpegError, JpegLimitError, NotAJpegError, UnsupportedJpegError } from './errors.js';
+import { DEFAULT_MAX_PIXELS } from './types.js';
+
+export interface JpegHeader {
+  width: number;
+  height: number;
+  components: number;
+  precision: number;
+  /** SOF marker (0xc0 baseline, 0xc2 progressive, …). */
+  sof: number;
+}
+
+export function readJpegHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): JpegHeader {
+  if (bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0xd8) {
+    throw new NotAJpegError(bytes.length < 2 ? `Not a JPEG file: ${bytes.length} byte(s)` : `Not a JPEG file: starts with 0x${bytes[0].toString(16).padStart(2, '0')} 0x${bytes[1].toString(16).padStart(2, '0')}`);
+  }
+  let i = 2;
+  while (i + 4 <= bytes.length) {
+    if (bytes[i] !== 0xff) throw new CorruptJpegError(`Corrupt JPEG data: marker expected at byte ${i}`);
+    const m = bytes[i + 1];
+    if (m === 0xff) {
+      i++;
+      continue;
+    }
+    if (m === 0xd9 || m === 0xda) break;
+    const len = (bytes[i + 2] << 8) | bytes[i + 3];
+    if (len < 2) throw new CorruptJpegError(`Corrupt JPEG data: bad marker length at byte ${i}`);
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      if (i + 10 > bytes.length) break;
+      const precision = bytes[i + 4];
+      const height = (bytes[i + 5] << 8) | bytes[i + 6];
+      const width = (bytes[i + 7] << 8) | bytes[i + 8];
+      const components = bytes[i + 9];
+      if ([0xc3, 0xc7, 0xcb, 0xcf].includes(m)) throw new UnsupportedJpegError(`Unsupported JPEG process: SOF type 0x${m.toString(16)}`, 'lossless');
+      if ([0xc5, 0xc6, 0xcd, 0xce].includes(m)) throw new UnsupportedJpegError(`Unsupported JPEG process: SOF type 0x${m.toString(16)}`, 'hierarchical');
+      if (precision !== 8) throw new UnsupportedJpegError(`${precision}-bit sample precision is not supported`, `${precision}-bit`);
+      if (components === 4) throw new UnsupportedJpegError('CMYK JPEG (4 components) is not supported', 'CMYK');
+      if (components !== 1 && components !== 3) throw new UnsupportedJpegError(`${components}-component JPEG is not supported`, `${components}-component`);
+      if (!width || !height) throw new CorruptJpegError('Empty JPEG image (DNL not supported)');
+      if (width * height > maxPixels) {
+        throw new JpegLimitError(`image is ${width}x${height} = ${width * height} pixels, more than maxPixels (${maxPixels})`, 'maxPixels');
+      }
+      return { width, height, components, precision, sof: m };
+    }
+    i += 2 + len;
+  }
+  throw new CorruptJpegError('Invalid JPEG file structure: no frame header (SOF) before the image data');
+}
