@@ -14,22 +14,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dctvision_train.export import export_model, read_model  # noqa: E402
-from dctvision_train.model import Network, load_inference_tensors  # noqa: E402
+from dctvision_train.model import Network, load_inference_tensors, randomize_batchnorm  # noqa: E402
 from dctvision_train.spec import load_specs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "test" / "fixtures" / "parity"
 WIDTH, CLASSES, BATCH = 0.125, 10, 2
-
-
-def randomize(model, gen):
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
 
 
 def inputs_for(plan, gen):
@@ -46,7 +36,7 @@ def main():
         gen = torch.Generator().manual_seed(1000 + i)
         torch.manual_seed(1000 + i)
         model = Network(name, WIDTH, CLASSES, specs)
-        randomize(model, gen)
+        randomize_batchnorm(model, gen)
         # Input BN statistics near the inputs' own, so activations stay in range.
         for s in model.plan["steps"]:
             if s["op"] == "bn":

@@ -181,3 +181,15 @@ def load_inference_tensors(model, tensors):
         elif op == "head":
             mod.weight.copy_(t("head.w").t())
             mod.bias.copy_(t("head.b"))
+
+
+@torch.no_grad()
+def randomize_batchnorm(model, generator):
+    """Random BN affine parameters and running statistics (for tests and parity
+    fixtures: with default statistics, BN folding would go untested)."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.copy_(torch.rand(m.weight.shape, generator=generator) + 0.5)
+            m.bias.copy_(torch.randn(m.bias.shape, generator=generator) * 0.1)
+            m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=generator) * 0.1)
+            m.running_var.copy_(torch.rand(m.running_var.shape, generator=generator) + 0.5)

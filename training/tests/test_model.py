@@ -8,19 +8,10 @@ from pathlib import Path
 import torch
 
 from dctvision_train.export import export_model, read_model
-from dctvision_train.model import Network, load_inference_tensors
+from dctvision_train.model import Network, load_inference_tensors, randomize_batchnorm
 from dctvision_train.spec import load_specs
 
 
-def random_stats(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
 
 
 def inputs(model, seed, n=2):
@@ -34,7 +25,7 @@ class Builder(unittest.TestCase):
             with self.subTest(name):
                 torch.manual_seed(i)
                 model = Network(name, 0.125, 10)
-                random_stats(model, i)
+                randomize_batchnorm(model, torch.Generator().manual_seed(i))
                 model.eval()
                 x = inputs(model, i)
                 with torch.no_grad():
