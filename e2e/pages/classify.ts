@@ -6,9 +6,7 @@ const models = new Map<string, DctVisionModel>();
 async function get(id: string, backend?: BackendName, rgbDecoder?: 'browser' | 'wasm') {
   const key = `${id}/${backend ?? 'default'}/${rgbDecoder ?? 'default'}`;
   if (!models.has(key)) models.set(key, await load(id, { modelUrl: `/parity/${id}/`, backend, rgbDecoder }));
-  const m = models.get(key)!;
-  await tf.setBackend(m.backend); // several models on different backends in one page
-  return m;
+  return models.get(key)!; // classify() switches to the model's own backend
 }
 
 async function logits(id: string, backend: BackendName | undefined, urls: string[], rgbDecoder?: 'browser' | 'wasm') {

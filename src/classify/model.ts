@@ -176,6 +176,8 @@ export class DctVisionModel {
 
   private async run(input: ImageInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
     if (this.disposed) throw new Error('model is disposed');
+    // tfjs has one active backend per page: models loaded on different ones take turns.
+    if (tf.getBackend() !== this.backend) await tf.setBackend(this.backend);
     const t0 = performance.now();
     const bytes = await inputBytes(input, signal);
     let inputs: Record<string, tf.Tensor4D>;
