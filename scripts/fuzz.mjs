@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// npm run fuzz -- --iterations N --seed S [--json] [--limit-ms 2000]
+//
+// Mutates real JPEGs (bit flips, truncation, spliced and duplicated markers, absurd SOF
+// dimensions, bogus Huffman / quantization tables, restart-marker damage, scan bombs,
+// EXIF junk) and feeds them to the WebAssembly decoder (the same .wasm as the browser).
+// Every input must end in a DctImage or a typed error within the time bound. Failures are
+// saved under test/fuzz-regressions/ (replayed by test/fuzz-regressions.test.ts).
+// With --json the last line is {inputs, crashes, hangs, outcomes, slowest_ms, heap_high_water}.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WasmDecoder } from '../dist/lib/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
+const iterations = Number(opt('iterations', 10000));
+const seed = Number(opt('seed', 1));
+const limitMs = Number(opt('limit-ms', 2000));
+const json = args.includes('--json');
+const typed = new Set(['NotAJpegError', 'UnsupportedJpegError', 'CorruptJpegError', 'JpegLimitError']);
+
+function rng(s) {
+  return () => {
+    s |= 0;
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(seed);
+const int = (n) => Math.floor(rand() * n);
+
+// Seeds: a few val files plus the generated fixtures (progressive, arithmetic, restarts…).
+const val = join(root, '../shared/data/imagenette-224/val');
+const seeds = readdirSync(val).slice(0, 5).map((d) => join(val, d, readdirSync(join(val, d)).sort()[0]));
+for (const dir of readdirSync(join(root, 'build')).filter((d) => d.startsWith('fixtures-v'))) {
+  const v = join(root, 'build', dir, 'valid');
+  try {
+    for (const f of readdirSync(v)) if (f.endsWith('.jpg') && !f.startsWith('large')) seeds.push(join(v, f));
+  } catch {}
+}
+const corpus = seeds.map((f) => new Uint8Array(readFileSync(f)));
+
+function segments(b) {
+  const out = [];
+  for (let i = 2; i + 4 <= b.length; ) {
+    if (b[i] !== 0xff) break;
+    const m = b[i + 1];
+    if (m === 0xd9) break;
+    const len = (b[i + 2] << 8) | b[i + 3];
+    out.push({ m, start: i, end: Math.min(b.length, i + 2 + len) });
+    if (m === 0xda) break;
+    i += 2 + len;
+  }
+  return out;
+}
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
+};
+
+const mutators = {
+  bitflips(b) { const c = b.slice(); for (let k = 1 + int(8); k--; ) c[int(c.length)] ^= 1 << int(8); return c; },
+  bytes(b) { const c = b.slice(); for (let k = 1 + int(16); k--; ) c[int(c.length)] = int(256); return c; },
+  truncate(b) { return b.slice(0, int(b.length)); },
+  duplicateSegment(b) { const s = segments(b); if (!s.length) return b; const g = s[int(s.length)]; const at = s[int(s.length)].start; return concat(b.subarray(0, at), b.subarray(g.start, g.end), b.subarray(at)); },
+  dropSegment(b) { const s = segments(b); if (!s.length) return b; const g = s[int(s.length)]; return concat(b.subarray(0, g.start), b.subarray(g.end)); },
+  sofDims(b) { const s = segments(b).find((g) => g.m >= 0xc0 && g.m <= 0xcf && g.m !== 0xc4 && g.m !== 0xc8 && g.m !== 0xcc); if (!s) return b; const c = b.slice(); const v = [0, 1, 7, 8, 9, 255, 4096, 16384, 65535][int(9)]; c[s.start + 5 + 2 * int(2)] = v >> 8; c[s.start + 6 + 2 * int(2) - 1] = v & 255; if (rand() < 0.3) c[s.start + 9] = int(256); if (rand() < 0.3) c[s.start + 11 + 3 * int(3)] = int(256); return c; },
+  tables(b) { const s = segments(b).filter((g) => g.m === 0xc4 || g.m === 0xdb); if (!s.length) return b; const g = s[int(s.length)]; const c = b.slice(); for (let k = 1 + int(12); k--; ) c[g.start + 4 + int(Math.max(1, g.end - g.start - 4))] = int(256); return c; },
+  restarts(b) { const c = b.slice(); for (let k = 1 + int(6); k--; ) { const i = int(c.length - 1); c[i] = 0xff; c[i + 1] = 0xd0 + int(10); } return c; },
+  scanBomb(b) { const s = segments(b); const sos = s.find((g) => g.m === 0xda); if (!sos) return b; const scan = b.subarray(sos.start, b.length - 2); const n = Math.min(50 + int(600), Math.floor(4e6 / Math.max(1, scan.length))); return concat(b.subarray(0, sos.start), ...Array(n).fill(scan), b.subarray(b.length - 2)); },
+  exifJunk(b) { const junk = Uint8Array.from({ length: 10 + int(300) }, () => int(256)); junk.set([0x45, 0x78, 0x69, 0x66, 0, 0], 0); if (rand() < 0.5) junk.set([0x4d, 0x4d, 0, 42], 6); const len = junk.length + 2; return concat(b.subarray(0, 2), Uint8Array.of(0xff, 0xe1, len >> 8, len & 255), junk, b.subarray(2)); },
+  splice(b) { const o = corpus[int(corpus.length)]; const i = int(b.length); const j = int(o.length); return concat(b.subarray(0, i), o.subarray(j)); },
+};
+const names = Object.keys(mutators);
+
+const decoder = await WasmDecoder.create();
+const outcomes = {};
+let crashes = 0;
+let hangs = 0;
+let slowest = 0;
+let heapHigh = 0;
+const regressions = join(root, 'test/fuzz-regressions');
+const t0 = performance.now();
+for (let it = 0; it < iterations; it++) {
+  let b = corpus[int(corpus.length)];
+  const applied = [];
+  for (let k = 1 + int(3); k--; ) {
+    const m = names[int(names.length)];
+    applied.push(m);
+    b = mutators[m](b);
+    if (b.length > 4e6) b = b.subarray(0, 4e6);
+  }
+  const op = rand() < 0.15 ? 'rgb' : 'dct';
+  const start = performance.now();
+  let outcome;
+  let failure;
+  try {
+    op === 'rgb' ? decoder.decodeRgb(b, { scale: [1, 0.5, 0.25, 0.125][int(4)] }) : decoder.decode(b, { dequantize: rand() < 0.5, strict: rand() < 0.8 });
+    outcome = 'ok';
+  } catch (e) {
+    outcome = e.name;
+    if (!typed.has(e.name)) failure = `crash: ${e.name}: ${e.message}`;
+  }
+  const ms = performance.now() - start;
+  slowest = Math.max(slowest, ms);
+  if (ms > limitMs) failure ??= `hang: ${ms.toFixed(0)} ms`;
+  heapHigh = Math.max(heapHigh, decoder.memoryBytes());
+  outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  if (failure) {
+    failure.startsWith('crash') ? crashes++ : hangs++;
+    mkdirSync(regressions, { recursive: true });
+    const name = `seed${seed}-it${it}-${op}`;
+    writeFileSync(join(regressions, `${name}.jpg`), b);
+    writeFileSync(join(regressions, `${name}.json`), JSON.stringify({ op, mutators: applied, failure }) + '\n');
+    if (!json) console.error(`${name}: ${failure} (${applied.join(', ')})`);
+    if (failure.startsWith('crash')) break; // the module may be corrupt after a trap
+  }
+}
+const result = {
+  inputs: Object.values(outcomes).reduce((a, b) => a + b, 0),
+  crashes,
+  hangs,
+  outcomes,
+  slowest_ms: Number(slowest.toFixed(1)),
+  heap_high_water: heapHigh,
+  heap_in_use_after: decoder.heapInUse(),
+  seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+  seed,
+  seeds: corpus.length,
+};
+if (json) console.log(JSON.stringify(result));
+else console.log(result);
+process.exitCode = crashes || hangs ? 1 : 0;
