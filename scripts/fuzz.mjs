@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { WasmDecoder } from '../dist/lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -97,11 +98,12 @@ for (let it = 0; it < iterations; it++) {
     if (b.length > 4e6) b = b.subarray(0, 4e6);
   }
   const op = rand() < 0.15 ? 'rgb' : 'dct';
+  const options = op === 'rgb' ? { scale: [1, 0.5, 0.25, 0.125][int(4)] } : { dequantize: rand() < 0.5, strict: rand() < 0.8 };
   const start = performance.now();
   let outcome;
   let failure;
   try {
-    op === 'rgb' ? decoder.decodeRgb(b, { scale: [1, 0.5, 0.25, 0.125][int(4)] }) : decoder.decode(b, { dequantize: rand() < 0.5, strict: rand() < 0.8 });
+    op === 'rgb' ? decoder.decodeRgb(b, options) : decoder.decode(b, options);
     outcome = 'ok';
   } catch (e) {
     outcome = e.name;
@@ -116,8 +118,9 @@ for (let it = 0; it < iterations; it++) {
     failure.startsWith('crash') ? crashes++ : hangs++;
     mkdirSync(regressions, { recursive: true });
     const name = `seed${seed}-it${it}-${op}`;
-    writeFileSync(join(regressions, `${name}.jpg`), b);
-    writeFileSync(join(regressions, `${name}.json`), JSON.stringify({ op, mutators: applied, failure }) + '\n');
+    // gzip: scan bombs are megabytes of one repeated scan
+    writeFileSync(join(regressions, `${name}.jpg.gz`), gzipSync(b));
+    writeFileSync(join(regressions, `${name}.json`), JSON.stringify({ op, options, mutators: applied, failure }) + '\n');
     if (!json) console.error(`${name}: ${failure} (${applied.join(', ')})`);
     if (failure.startsWith('crash')) break; // the module may be corrupt after a trap
   }

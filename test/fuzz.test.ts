@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { WasmDecoder } from '../dist/lib/index.js';
 import { root } from './helpers/paths.js';
@@ -23,16 +24,16 @@ describe('decoder fuzzing', () => {
   });
 
   const dir = join(root, 'test/fuzz-regressions');
-  const saved = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jpg')) : [];
+  const saved = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jpg.gz')) : [];
   // Skipped (and shown as skipped) while no fuzzing failure has ever been saved.
   it.skipIf(saved.length === 0)('saved regressions end in a typed error or an image, in time', async () => {
     const decoder = await WasmDecoder.create();
     for (const f of saved) {
-      const meta = JSON.parse(readFileSync(join(dir, f.replace(/\.jpg$/, '.json')), 'utf8'));
-      const bytes = new Uint8Array(readFileSync(join(dir, f)));
+      const meta = JSON.parse(readFileSync(join(dir, f.replace(/\.jpg\.gz$/, '.json')), 'utf8'));
+      const bytes = new Uint8Array(gunzipSync(readFileSync(join(dir, f))));
       const t0 = performance.now();
       try {
-        meta.op === 'rgb' ? decoder.decodeRgb(bytes) : decoder.decode(bytes);
+        meta.op === 'rgb' ? decoder.decodeRgb(bytes, meta.options) : decoder.decode(bytes, meta.options);
       } catch (e) {
         expect(typed, f).toContain((e as Error).name);
       }

@@ -57,7 +57,7 @@ export interface RgbImage {
 export interface LimitOptions {
   /** Refuse images with more pixels than this, from the header, before any large allocation. Default 50,000,000. */
   maxPixels?: number;
-  /** Refuse progressive files with more scans than this (scan bombs). Default 500. */
+  /** Refuse files with more scans than this (scan bombs: each scan walks the whole image). Default 100; real progressive files use about 10. */
   maxScans?: number;
   /** Treat libjpeg's corrupt-data warnings as errors (default true); false accepts damaged files. */
   strict?: boolean;
@@ -74,4 +74,4 @@ export interface RgbDecodeOptions extends LimitOptions {
 }
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
-export const DEFAULT_MAX_SCANS = 500;
+export const DEFAULT_MAX_SCANS = 100;
