@@ -70,6 +70,23 @@ describe('typed errors (in-thread decoder)', () => {
     expect(decoder.decode(progressive, { maxScans: scans }).scans).toBe(scans);
   });
 
+  it('maxBytes (default 64 MiB) refuses a file before copying it', () => {
+    const before = decoder.heapInUse();
+    let caught: unknown;
+    try {
+      decoder.decode(good, { maxBytes: good.length - 1 });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(JpegLimitError);
+    expect((caught as JpegLimitError).limit).toBe('maxBytes');
+    expect(decoder.decode(good, { maxBytes: good.length }).width).toBe(224);
+    const huge = new Uint8Array(64 * 1024 * 1024 + 1);
+    huge.set(good);
+    expect(() => decoder.decode(huge)).toThrow(/more than maxBytes \(67108864\)/);
+    expect(decoder.heapInUse()).toBe(before);
+  });
+
   it('strict by default; strict: false accepts corrupt-data warnings', () => {
     const truncated = good.slice(0, Math.floor(good.length * 0.7));
     expect(() => decoder.decode(truncated)).toThrow(CorruptJpegError);

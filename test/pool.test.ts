@@ -60,6 +60,11 @@ describe('DecoderPool (Node worker_threads)', () => {
     ]);
   });
 
+  it('maxBytes is checked before the file is posted to a worker', async () => {
+    await expect(pool.decode(files[0], { maxBytes: 100 })).rejects.toMatchObject({ name: 'JpegLimitError', limit: 'maxBytes' });
+    await expect(pool.decodeRgb(files[0], { maxBytes: 100 })).rejects.toMatchObject({ name: 'JpegLimitError', limit: 'maxBytes' });
+  });
+
   it('decodeRgb in a worker', async () => {
     const rgb = await pool.decodeRgb(files[0], { scale: 0.5 });
     expect([rgb.width, rgb.height, rgb.data.length]).toEqual([112, 112, 112 * 112 * 3]);

@@ -7,7 +7,7 @@
 import { DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
 import type { DctImage, DecodeOptions, RgbDecodeOptions, RgbImage } from './types.js';
-import { compileDecoderWasm } from './wasm.js';
+import { checkSize, compileDecoderWasm } from './wasm.js';
 import { isNode } from '../util/env.js';
 
 export interface DecoderPoolOptions {
@@ -121,12 +121,22 @@ export class DecoderPool {
   decode(input: JpegInput, options: DecodeOptions & RequestOptions = {}): Promise<DctImage> {
     const { signal, transferInput, ...opts } = options;
     const bytes = toBytes(input);
+    try {
+      checkSize(bytes, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.submit((id) => ({ type: 'dct', id, bytes, options: opts }), transferInput ? [bytes.buffer] : [], signal);
   }
 
   decodeRgb(input: JpegInput, options: RgbDecodeOptions & RequestOptions = {}): Promise<RgbImage> {
     const { signal, transferInput, ...opts } = options;
     const bytes = toBytes(input);
+    try {
+      checkSize(bytes, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.submit((id) => ({ type: 'rgb', id, bytes, options: opts }), transferInput ? [bytes.buffer] : [], signal);
   }
 

@@ -61,6 +61,8 @@ export interface LimitOptions {
   maxScans?: number;
   /** Treat libjpeg's corrupt-data warnings as errors (default true); false accepts damaged files. */
   strict?: boolean;
+  /** Refuse files larger than this many bytes before copying them anywhere. Default 64 MiB. */
+  maxBytes?: number;
 }
 
 export interface DecodeOptions extends LimitOptions {
@@ -75,3 +77,4 @@ export interface RgbDecodeOptions extends LimitOptions {
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const DEFAULT_MAX_SCANS = 100;
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;

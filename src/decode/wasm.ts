@@ -11,6 +11,7 @@ import {
   type JpegLimit,
 } from './errors.js';
 import {
+  DEFAULT_MAX_BYTES,
   DEFAULT_MAX_PIXELS,
   DEFAULT_MAX_SCANS,
   type DctComponent,
@@ -162,6 +163,7 @@ export class WasmDecoder {
     call: (ptr: number, len: number, flags: number, maxPixels: number, maxScans: number) => number,
   ): number {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('expected the JPEG as a Uint8Array');
+    checkSize(bytes, options);
     const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     const maxScans = options.maxScans ?? DEFAULT_MAX_SCANS;
     const flags = options.strict === false ? FLAG_LENIENT : 0;
@@ -199,6 +201,12 @@ export class WasmDecoder {
         return new CorruptJpegError(message);
     }
   }
+}
+
+/** maxBytes, checked before the file is copied into the WebAssembly heap (and by the pool before posting it). */
+export function checkSize(bytes: Uint8Array, options: LimitOptions): void {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > maxBytes) throw new JpegLimitError(`file is ${bytes.length} bytes, more than maxBytes (${maxBytes})`, 'maxBytes');
 }
 
 /** Short name of the unsupported feature, for UnsupportedJpegError.feature. */
