@@ -6,25 +6,19 @@ from pathlib import Path
 
 import numpy as np
 
+from dctvision_train.data import native_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 VAL = SHARED / "data" / "imagenette-224" / "val"
-DCTREF = ROOT / "build" / "dctref"
 
-
-def dctref():
-    src = ROOT / "wasm" / "ref" / "dctref.c"
-    if not DCTREF.exists() or DCTREF.stat().st_mtime < src.stat().st_mtime:
-        DCTREF.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["cc", "-O2", "-o", str(DCTREF), str(src), "-ljpeg"], check=True)
-    return str(DCTREF)
 
 
 def native_coefficients(path):
     """Quantized coefficients as native libjpeg reads them: (meta, [array (by, bx, 64) per component])."""
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "c.bin"
-        meta = json.loads(subprocess.run([dctref(), "coef", str(path), str(out)], check=True, capture_output=True, text=True).stdout)
+        meta = json.loads(subprocess.run([native_tool(), "coef", str(path), str(out)], check=True, capture_output=True, text=True).stdout)
         data = np.fromfile(out, dtype="<i2")
     planes, off = [], 0
     for c in meta["components"]:

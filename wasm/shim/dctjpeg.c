@@ -55,7 +55,6 @@ enum {
   I_COMP0 = 16, /* per component: id, h, v, blocksX, blocksY, offset, qtableOffset, quantTblNo */
   I_COMP_STRIDE = 8,
   I_RGB_PTR = 48, I_RGB_WIDTH, I_RGB_HEIGHT,
-  I_LIMIT_KIND = 56, /* which limit was hit: 1 pixels, 2 scans, 3 memory */
   I_SIZE = 64
 };
 
@@ -64,7 +63,7 @@ typedef struct {
   jmp_buf jump;
   int lenient;
   int kind;      /* DCT_* of the failure */
-  int limit;     /* I_LIMIT_KIND value */
+  int limit;     /* which limit was hit: 1 pixels, 2 scans, 3 memory (dct_last_limit) */
   char message[JMSG_LENGTH_MAX + 64];
 } dct_error_mgr;
 
