@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run fuzz -- --iterations N --seed S [--json] [--limit-ms 2000]
+// npm run fuzz -- --iterations N --seed S [--json] [--limit-ms 2000] [--sanitized] [--replay]
 //
 // Mutates real JPEGs (bit flips, truncation, spliced and duplicated markers, absurd SOF
 // dimensions, bogus Huffman / quantization tables, restart-marker damage, scan bombs,
@@ -7,19 +7,26 @@
 // Every input must end in a DctImage or a typed error within the time bound. Failures are
 // saved under test/fuzz-regressions/ (replayed by test/fuzz-regressions.test.ts).
 // With --json the last line is {inputs, crashes, hangs, outcomes, slowest_ms, heap_high_water}.
+// --sanitized runs the AddressSanitizer + UBSan build (bash wasm/build.sh --sanitize) instead,
+// where any out-of-bounds access, use-after-free or undefined behaviour aborts and counts
+// as a crash. --replay first feeds it every saved regression file.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { WasmDecoder } from '../dist/lib/index.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { WasmDecoder, compileDecoderWasm } from '../dist/lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
 const iterations = Number(opt('iterations', 10000));
 const seed = Number(opt('seed', 1));
-const limitMs = Number(opt('limit-ms', 2000));
+const sanitizedBuild = args.includes('--sanitized');
+// ASan + UBSan instrumentation makes decoding several times slower; the bound scales with it.
+const limitMs = Number(opt('limit-ms', sanitizedBuild ? 10000 : 2000));
 const json = args.includes('--json');
+const sanitized = sanitizedBuild;
+const replay = args.includes('--replay');
 const typed = new Set(['NotAJpegError', 'UnsupportedJpegError', 'CorruptJpegError', 'JpegLimitError']);
 
 function rng(s) {
@@ -80,25 +87,25 @@ const mutators = {
 };
 const names = Object.keys(mutators);
 
-const decoder = await WasmDecoder.create();
+async function makeDecoder() {
+  if (!sanitized) return WasmDecoder.create();
+  const dir = join(root, 'build/wasm-sanitized');
+  const { default: factory } = await import(join(dir, 'dctjpeg.js')).catch(() => {
+    console.error('no sanitizer build: run bash wasm/build.sh --sanitize');
+    process.exit(2);
+  });
+  return WasmDecoder.create(await compileDecoderWasm(new URL(`file://${dir}/dctjpeg.wasm`)), factory);
+}
+let decoder = await makeDecoder();
 const outcomes = {};
 let crashes = 0;
 let hangs = 0;
 let slowest = 0;
 let heapHigh = 0;
 const regressions = join(root, 'test/fuzz-regressions');
-const t0 = performance.now();
-for (let it = 0; it < iterations; it++) {
-  let b = corpus[int(corpus.length)];
-  const applied = [];
-  for (let k = 1 + int(3); k--; ) {
-    const m = names[int(names.length)];
-    applied.push(m);
-    b = mutators[m](b);
-    if (b.length > 4e6) b = b.subarray(0, 4e6);
-  }
-  const op = rand() < 0.15 ? 'rgb' : 'dct';
-  const options = op === 'rgb' ? { scale: [1, 0.5, 0.25, 0.125][int(4)] } : { dequantize: rand() < 0.5, strict: rand() < 0.8 };
+
+/** Runs one input; returns the failure text (crash or hang) or undefined. */
+function runOne(b, op, options) {
   const start = performance.now();
   let outcome;
   let failure;
@@ -114,10 +121,35 @@ for (let it = 0; it < iterations; it++) {
   if (ms > limitMs) failure ??= `hang: ${ms.toFixed(0)} ms`;
   heapHigh = Math.max(heapHigh, decoder.memoryBytes());
   outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  if (failure) failure.startsWith('crash') ? crashes++ : hangs++;
+  return failure;
+}
+
+const t0 = performance.now();
+if (replay) {
+  for (const f of readdirSync(regressions).filter((f) => f.endsWith('.json')).sort()) {
+    const meta = JSON.parse(readFileSync(join(regressions, f), 'utf8'));
+    const bytes = new Uint8Array(gunzipSync(readFileSync(join(regressions, f.replace(/\.json$/, '.jpg.gz')))));
+    const failure = runOne(bytes, meta.op, meta.options);
+    if (failure && !json) console.error(`replay ${f}: ${failure}`);
+    if (failure?.startsWith('crash')) decoder = await makeDecoder(); // a trap may leave the module corrupt
+  }
+}
+for (let it = 0; it < iterations; it++) {
+  let b = corpus[int(corpus.length)];
+  const applied = [];
+  for (let k = 1 + int(3); k--; ) {
+    const m = names[int(names.length)];
+    applied.push(m);
+    b = mutators[m](b);
+    if (b.length > 4e6) b = b.subarray(0, 4e6);
+  }
+  const op = rand() < 0.15 ? 'rgb' : 'dct';
+  const options = op === 'rgb' ? { scale: [1, 0.5, 0.25, 0.125][int(4)] } : { dequantize: rand() < 0.5, strict: rand() < 0.8 };
+  const failure = runOne(b, op, options);
   if (failure) {
-    failure.startsWith('crash') ? crashes++ : hangs++;
     mkdirSync(regressions, { recursive: true });
-    const name = `seed${seed}-it${it}-${op}`;
+    const name = `seed${seed}-it${it}-${op}${sanitized ? '-sanitized' : ''}`;
     // gzip: scan bombs are megabytes of one repeated scan
     writeFileSync(join(regressions, `${name}.jpg.gz`), gzipSync(b));
     writeFileSync(join(regressions, `${name}.json`), JSON.stringify({ op, options, mutators: applied, failure }) + '\n');
@@ -136,6 +168,7 @@ const result = {
   seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
   seed,
   seeds: corpus.length,
+  build: sanitized ? 'asan+ubsan' : 'release',
 };
 if (json) console.log(JSON.stringify(result));
 else console.log(result);

@@ -35,8 +35,10 @@ describe('load()', () => {
     expect(rgb.inputKind).toBe('rgb');
     expect(dct.classNames).toHaveLength(10);
   });
-  it('refuses a folder holding another network', async () => {
+  it('refuses a folder holding another network, and frees the weights it read', async () => {
+    const before = tf.memory().numTensors;
     await expect(load('upsampling', { modelUrl: fixture('late-concat') })).rejects.toThrow(/is 'late-concat', not 'upsampling'/);
+    expect(tf.memory().numTensors).toBe(before);
   });
   it('honours an explicit backend', async () => {
     const m = await load('late-concat', { modelUrl: fixture('late-concat'), backend: 'cpu' });

@@ -15,7 +15,7 @@ import { CorruptJpegError } from '../decode/errors.js';
 import { readJpegHeader } from '../decode/header.js';
 import type { DctImage, LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
-import { loadWeights, type LoadedModel } from '../engine/weights.js';
+import { loadWeights, WeightsError, type LoadedModel } from '../engine/weights.js';
 import { planPrep, type PrepPlan } from '../prep/geometry.js';
 import type { GpuPrepPlan } from '../prep/webgpu.js';
 import { prepareRgb } from '../prep/pixels.js';
@@ -103,14 +103,22 @@ export class DctVisionModel {
   static async create(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
     const choice = await chooseBackend(opts.backend);
     const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress });
-    if (loaded.json.network !== id) throw new Error(`the model at ${opts.modelUrl ?? defaultModelUrl(id)} is '${loaded.json.network}', not '${id}'`);
-    const decoder = opts.decoder ?? new DecoderPool();
-    const browserDecode = typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
-    const rgbDecoder = opts.rgbDecoder ?? (browserDecode ? 'browser' : 'wasm');
-    if (rgbDecoder === 'browser' && !browserDecode) throw new Error("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
-    const model = new DctVisionModel(id, loaded, decoder, !opts.decoder, choice, opts.limits ?? {}, rgbDecoder);
-    await model.warmUp();
-    return model;
+    // A load that fails after the weights were uploaded must not leave them (or workers) behind.
+    let model: DctVisionModel | undefined;
+    try {
+      if (loaded.json.network !== id) throw new WeightsError(`the model at ${opts.modelUrl ?? defaultModelUrl(id)} is '${loaded.json.network}', not '${id}'`);
+      const browserDecode = typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
+      const rgbDecoder = opts.rgbDecoder ?? (browserDecode ? 'browser' : 'wasm');
+      if (rgbDecoder === 'browser' && !browserDecode) throw new Error("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
+      const decoder = opts.decoder ?? new DecoderPool();
+      model = new DctVisionModel(id, loaded, decoder, !opts.decoder, choice, opts.limits ?? {}, rgbDecoder);
+      await model.warmUp();
+      return model;
+    } catch (e) {
+      if (model) model.dispose();
+      else tf.dispose(Object.values(loaded.weights));
+      throw e;
+    }
   }
 
   /**

@@ -57,11 +57,15 @@ export async function compileDecoderWasm(url: URL | string = defaultWasmUrl()): 
 export class WasmDecoder {
   private constructor(private readonly m: DctJpegModule, private readonly memory: () => number) {}
 
-  /** Instantiate a decoder from a compiled module (default: compile the packaged .wasm). */
-  static async create(module?: WebAssembly.Module): Promise<WasmDecoder> {
+  /**
+   * Instantiate a decoder from a compiled module (default: compile the packaged .wasm).
+   * `factory` is the emscripten glue matching that module; only the sanitizer build
+   * (`wasm/build.sh --sanitize`, used by the fuzzer) needs its own.
+   */
+  static async create(module?: WebAssembly.Module, factory: typeof createDctJpeg = createDctJpeg): Promise<WasmDecoder> {
     const wasmModule = module ?? (await compileDecoderWasm());
     let memory: WebAssembly.Memory | undefined;
-    const m = await createDctJpeg({
+    const m = await factory({
       instantiateWasm(imports, receive) {
         WebAssembly.instantiate(wasmModule, imports).then((instance) => {
           memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);

@@ -51,9 +51,16 @@ export const defaultFetcher: Fetcher = async (url) => {
     const b = await readFile(url);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
-  const res = await fetch(url);
-  if (!res.ok) throw new WeightsError(`failed to load ${url.href}: HTTP ${res.status}`);
-  return res.arrayBuffer();
+  let res: Response | undefined;
+  try {
+    res = await fetch(url);
+    if (res.ok) return await res.arrayBuffer();
+  } catch (e) {
+    // fetch() rejects with a bare TypeError ("Failed to fetch"), also when the body is cut
+    // off half-way; say what was being loaded.
+    throw new WeightsError(`network error while loading ${url.href}: ${(e as Error).message}`, { cause: e });
+  }
+  throw new WeightsError(`failed to load ${url.href}: HTTP ${res!.status}`);
 };
 
 async function sha256Hex(data: ArrayBuffer): Promise<string> {
