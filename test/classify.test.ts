@@ -103,6 +103,24 @@ describe('classify()', () => {
     const results = await dct.classifyBatch([files[0], badFixtures()[0].bytes, files[1]]);
     expect(results.map((r) => (r instanceof Error ? r.name : 'ok'))).toEqual(['ok', 'NotAJpegError', 'ok']);
   });
+  it('classifyBatch: one forward pass per chunk, same probabilities as one by one, bad files fail alone', async () => {
+    const mixed = [files[0], badFixtures()[0].bytes, files[1], new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'progressive-422')!.path)), files[0]];
+    for (const m of [dct, rgb]) {
+      const before = tf.memory().numTensors;
+      const batch = await m.classifyBatch(mixed, { batchSize: 3, topK: 10 });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(batch.map((r) => (r instanceof Error ? r.name : r.batchSize))).toEqual([2, 'NotAJpegError', 2, 2, 2]);
+      for (const [i, r] of batch.entries()) {
+        if (r instanceof Error) continue;
+        const single = await m.classify(mixed[i], { topK: 10 });
+        expect(r.predictions.map((p) => p.className)).toEqual(single.predictions.map((p) => p.className));
+        r.predictions.forEach((p, k) => expect(p.probability).toBeCloseTo(single.predictions[k].probability, 5));
+      }
+      const t = (batch[0] as { timings: Record<string, number> }).timings;
+      expect(t.total).toBeGreaterThanOrEqual(t.decode + t.prep + t.infer - 0.01);
+    }
+    await expect(dct.classifyBatch(files, { batchSize: 0 })).rejects.toThrow(RangeError);
+  });
   it('300 classifications in a row: tensor count and bytes flat after warm-up', async () => {
     const mixed = [...files.slice(0, 4), new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-422')!.path))];
     for (let i = 0; i < 5; i++) await dct.classify(mixed[i % mixed.length]);

@@ -15,7 +15,7 @@ import { CorruptJpegError } from '../decode/errors.js';
 import { readJpegHeader } from '../decode/header.js';
 import type { DctImage, LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
-import { loadWeights, WeightsError, type LoadedModel } from '../engine/weights.js';
+import { loadWeights, WeightsError, type Fetcher, type LoadedModel } from '../engine/weights.js';
 import { planPrep, type PrepPlan } from '../prep/geometry.js';
 import type { GpuPrepPlan } from '../prep/webgpu.js';
 import { prepareRgb } from '../prep/pixels.js';
@@ -40,6 +40,11 @@ export interface LoadOptions {
    * the default in pages) or with libjpeg in WebAssembly (the default in Node).
    */
   rgbDecoder?: 'browser' | 'wasm';
+  /**
+   * How model files are fetched (default: fetch(), or the file system for file: URLs in
+   * Node). Every shard is still checked against its sha256, whatever serves it.
+   */
+  fetcher?: Fetcher;
 }
 
 export interface Prediction {
@@ -63,6 +68,18 @@ export interface ClassifyOptions {
   topK?: number;
   signal?: AbortSignal;
 }
+
+export interface BatchOptions extends ClassifyOptions {
+  /** Images per forward pass (default 16); longer lists run in chunks of this size. */
+  batchSize?: number;
+}
+
+/** One image of a batch; `timings` are those of the whole chunk it ran in. */
+export interface BatchClassification extends Classification {
+  batchSize: number;
+}
+
+type Decoded = { kind: 'dct'; img: DctImage } | { kind: 'rgb'; data: Uint8Array; width: number; height: number; orientation: number };
 
 const defaultModelUrl = (id: string): URL => resolveUrl(`models/${id}/`);
 
@@ -102,7 +119,7 @@ export class DctVisionModel {
 
   static async create(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
     const choice = await chooseBackend(opts.backend);
-    const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress });
+    const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress, fetcher: opts.fetcher });
     // A load that fails after the weights were uploaded must not leave them (or workers) behind.
     let model: DctVisionModel | undefined;
     try {
@@ -158,9 +175,22 @@ export class DctVisionModel {
     return { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings };
   }
 
-  /** Several images; each result or the error for that image only. */
-  async classifyBatch(inputs: ImageInput[], opts: ClassifyOptions = {}): Promise<(Classification | Error)[]> {
-    return Promise.all(inputs.map((i) => this.classify(i, opts).catch((e: Error) => e)));
+  /**
+   * Several images through one forward pass per chunk of `batchSize`: files are decoded in
+   * parallel by the worker pool, prepared, stacked and inferred together. Each entry is that
+   * image's result or its own error (a bad file fails alone).
+   */
+  async classifyBatch(inputs: ImageInput[], opts: BatchOptions = {}): Promise<(BatchClassification | Error)[]> {
+    const size = opts.batchSize ?? 16;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`batchSize must be a positive integer, got ${size}`);
+    const out: (BatchClassification | Error)[] = [];
+    for (let i = 0; i < inputs.length; i += size) {
+      const chunk = await this.runBatch(inputs.slice(i, i + size), opts.signal);
+      for (const r of chunk) {
+        out.push(r instanceof Error ? r : { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings, batchSize: r.batchSize });
+      }
+    }
+    return out;
   }
 
   dispose(): void {
@@ -182,33 +212,63 @@ export class DctVisionModel {
       .slice(0, Math.max(1, Math.min(k, logits.length)));
   }
 
-  private async run(input: ImageInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
+  private async enter(): Promise<void> {
     if (this.disposed) throw new Error('model is disposed');
     // tfjs has one active backend per page: models loaded on different ones take turns.
     if (tf.getBackend() !== this.backend) await tf.setBackend(this.backend);
+  }
+
+  private async run(input: ImageInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
+    await this.enter();
     const t0 = performance.now();
-    const bytes = await inputBytes(input, signal);
-    let inputs: Record<string, tf.Tensor4D>;
-    let t1: number;
-    let t2: number;
-    if (this.inputKind === 'rgb') {
-      const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
-      t1 = performance.now();
-      const pixels = prepareRgb(rgb.data, rgb.width, rgb.height, rgb.orientation);
-      inputs = { rgb: tf.tensor4d(pixels, [1, 224, 224, 3]) };
-      t2 = performance.now();
-    } else {
-      // On WebGPU the kernels dequantize the raw int16 coefficients themselves.
-      const img = await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: !this.gpuPrep });
-      t1 = performance.now();
-      inputs = this.dctInputs(img);
-      t2 = performance.now();
-    }
+    const decoded = await this.decodeInput(input, signal);
+    const t1 = performance.now();
+    const inputs = this.prepInputs(decoded);
+    const t2 = performance.now();
     const out = forward(this.loaded.plan, this.loaded.weights, inputs);
     const logits = (await out.data()) as Float32Array;
     tf.dispose([out, ...Object.values(inputs)]);
     const t3 = performance.now();
     return { logits, timings: { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 } };
+  }
+
+  private async runBatch(inputs: ImageInput[], signal?: AbortSignal) {
+    await this.enter();
+    const t0 = performance.now();
+    const decoded = await Promise.all(inputs.map((i) => this.decodeInput(i, signal).catch((e: Error) => e)));
+    const t1 = performance.now();
+    const good = decoded.filter((d): d is Decoded => !(d instanceof Error));
+    if (!good.length) return decoded as Error[];
+    const parts = good.map((d) => this.prepInputs(d));
+    const stacked: Record<string, tf.Tensor4D> = {};
+    for (const name of Object.keys(parts[0])) stacked[name] = parts.length === 1 ? parts[0][name] : tf.concat(parts.map((p) => p[name]));
+    if (parts.length > 1) tf.dispose(parts.flatMap((p) => Object.values(p)));
+    const t2 = performance.now();
+    const out = forward(this.loaded.plan, this.loaded.weights, stacked);
+    const all = (await out.data()) as Float32Array;
+    tf.dispose([out, ...Object.values(stacked)]);
+    const t3 = performance.now();
+    const timings = { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 };
+    const classes = all.length / good.length;
+    let row = 0;
+    return decoded.map((d) =>
+      d instanceof Error ? d : { logits: all.slice(row * classes, ++row * classes), timings, batchSize: good.length },
+    );
+  }
+
+  private async decodeInput(input: ImageInput, signal?: AbortSignal): Promise<Decoded> {
+    const bytes = await inputBytes(input, signal);
+    if (this.inputKind === 'rgb') {
+      const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
+      return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
+    }
+    // On WebGPU the kernels dequantize the raw int16 coefficients themselves.
+    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: !this.gpuPrep }) };
+  }
+
+  private prepInputs(d: Decoded): Record<string, tf.Tensor4D> {
+    if (d.kind === 'dct') return this.dctInputs(d.img);
+    return { rgb: tf.tensor4d(prepareRgb(d.data, d.width, d.height, d.orientation), [1, 224, 224, 3]) };
   }
 
   private dctInputs(img: DctImage): Record<string, tf.Tensor4D> {

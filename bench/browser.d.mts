@@ -1,0 +1,9 @@
+import type { Browser } from 'playwright-core';
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
+export declare function buildPages(outDir: string, entries: string[]): Promise<void>;
+export declare function serve(dir: string, headers?: Record<string, string>): Promise<StaticServer>;
+export declare const chromiumPath: string;
+export declare function launchChromium(opts?: { webgpu?: boolean }): Promise<Browser>;
