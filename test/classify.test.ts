@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { load, type DctVisionModel } from '../dist/lib/index.js';
+import { load, type BatchClassification, type DctVisionModel } from '../dist/lib/index.js';
 import { WasmDecoder, forward, loadWeights, prepareRgb } from '../dist/lib/index.js';
 import { badFixtures, imagenetteSample, validFixtures } from './helpers/fixtures.js';
 import { root } from './helpers/paths.js';
@@ -116,7 +116,7 @@ describe('classify()', () => {
         expect(r.predictions.map((p) => p.className)).toEqual(single.predictions.map((p) => p.className));
         r.predictions.forEach((p, k) => expect(p.probability).toBeCloseTo(single.predictions[k].probability, 5));
       }
-      const t = (batch[0] as { timings: Record<string, number> }).timings;
+      const t = (batch[0] as BatchClassification).timings;
       expect(t.total).toBeGreaterThanOrEqual(t.decode + t.prep + t.infer - 0.01);
     }
     await expect(dct.classifyBatch(files, { batchSize: 0 })).rejects.toThrow(RangeError);

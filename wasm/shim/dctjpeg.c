@@ -334,6 +334,13 @@ EXPORT void dct_release(dct_session *s)
   free(s);
 }
 
+/* Input buffers from dct_alloc_input carry an FF D9 sentinel after the data
+ * (outside the length given to jpeg_mem_src): see
+ * patches/0003-jdhuff-fast-path-to-sentinel.patch. */
+extern const JOCTET *jdhuff_sentinel_at;
+static const JOCTET *sentinel_input;
+static unsigned long sentinel_len;
+
 static void read_header_checked(dct_session *s, const JOCTET *data, unsigned long len,
                                 double max_pixels)
 {
@@ -345,6 +352,7 @@ static void read_header_checked(dct_session *s, const JOCTET *data, unsigned lon
     fail((j_common_ptr)cinfo, DCT_NOT_A_JPEG, 0, m);
   }
   jpeg_mem_src(cinfo, data, len);
+  jdhuff_sentinel_at = (data == sentinel_input && len == sentinel_len) ? data + len : NULL;
   jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
   cinfo->progress = &s->progress.pub;
   jpeg_read_header(cinfo, TRUE);
@@ -576,19 +584,20 @@ EXPORT int32_t *dct_info(dct_session *s) { return s->info; }
 EXPORT int32_t dct_last_kind(void) { return last_kind; }
 EXPORT int32_t dct_last_limit(void) { return last_limit; }
 EXPORT const char *dct_last_message(void) { return last_message; }
-/* Input buffers carry an FF D9 sentinel after the data: see
- * patches/0003-jdhuff-fast-path-to-sentinel.patch. The decoder is never told
- * about these two bytes (they are outside the length given to jpeg_mem_src). */
-extern boolean jdhuff_input_has_sentinel;
 EXPORT JOCTET *dct_alloc_input(unsigned long n)
 {
   JOCTET *p = (JOCTET *)malloc(n + 2);
   if (!p) return NULL;
   p[n] = 0xFF;
   p[n + 1] = 0xD9;
-  jdhuff_input_has_sentinel = TRUE;
+  sentinel_input = p;
+  sentinel_len = n;
   return p;
 }
-EXPORT void dct_free(void *p) { free(p); }
+EXPORT void dct_free(void *p)
+{
+  if (p == sentinel_input) sentinel_input = NULL;
+  free(p);
+}
 /* Bytes currently allocated by malloc: lets tests prove that nothing leaks. */
 EXPORT unsigned long dct_heap_in_use(void) { struct mallinfo mi = mallinfo(); return (unsigned long)mi.uordblks; }

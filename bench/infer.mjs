@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// npm run bench:infer [-- --quick] [--json] [--widths 0.25,1] [--ids a,b] [--rounds R] [--out FILE]
+//
+// Every network in headless Chromium on WebGPU (here: SwiftShader, a CPU emulating a GPU),
+// through the public API: steady-state latency at batch 1 and throughput at batch 16, each
+// split into decode / prep / infer, as ratios to the RGB baseline measured in the same run
+// (models take turns within each round). Width 0.25 is the shipped size, width 1.0 the
+// paper's; both with random weights made up in the page (speed does not depend on the
+// values). Prints a table, writes JSON; with --json the last line of stdout is the JSON,
+// including speedup_end_to_end: { <id>: RGB time / network time, batch 16, width 0.25 }.
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPages, launchChromium, serve } from './browser.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
+const quick = args.includes('--quick');
+const json = args.includes('--json');
+const widths = opt('widths', '0.25,1').split(',').map(Number);
+const spec = JSON.parse((await import('node:fs')).readFileSync(join(root, 'src/engine/networks.json'), 'utf8'));
+const allIds = Object.keys(spec.networks);
+const ids = opt('ids', allIds.join(',')).split(',');
+if (!ids.includes('rgb-resnet50')) ids.unshift('rgb-resnet50');
+const rounds = Number(opt('rounds', quick ? 1 : 3));
+const outFile = opt('out', join(root, 'build/bench/infer.json'));
+const valDir = opt('val', join(root, '../shared/data/imagenette-224/val'));
+// The paper's FPS ratios to its ResNet-50 (Gueguen et al. 2018, table in ../shared/docs).
+const paper = { upsampling: 1.9, 'upsampling-rfa': 1.28, 'deconvolution-rfa': 1.29, downsampling: 2.17, 'late-concat': 1.93, 'late-concat-rfa': 1.28, 'late-concat-rfa-thinner': 1.77 };
+
+const out = join(root, 'build/bench-infer');
+await buildPages(out, ['bench/pages/infer.html']);
+mkdirSync(join(out, 'img'), { recursive: true });
+const classes = readdirSync(valDir).sort();
+const files = Array.from({ length: 16 }, (_, i) => {
+  const d = join(valDir, classes[i % classes.length]);
+  return join(d, readdirSync(d).sort()[Math.floor(i / classes.length)]);
+});
+files.forEach((f, i) => cpSync(f, join(out, 'img', `${i}.jpg`)));
+const server = await serve(out);
+const browser = await launchChromium({ webgpu: true });
+const log = (...a) => (json ? console.error : console.log)(...a);
+const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model }, rounds, quick, widths: {} };
+try {
+  for (const width of widths) {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${server.url}/bench/pages/infer.html`);
+    await page.waitForSelector('body[data-ready="1"]');
+    const cfg = {
+      ids,
+      width,
+      classes: width === 1 ? 1000 : 10,
+      urls: files.map((_, i) => `/img/${i}.jpg`),
+      rounds,
+      reps1: quick ? 3 : 5,
+      reps16: quick ? 1 : 2,
+      batch: 16,
+    };
+    const t0 = performance.now();
+    const r = await page.evaluate((c) => window.bench.measure(c), cfg);
+    await page.close();
+    const rgb = r.results.find((x) => x.id === 'rgb-resnet50');
+    const rows = r.results.map((x) => ({
+      id: x.id,
+      b1: x.b1,
+      b16: x.b16,
+      throughput_b16: 16000 / x.b16.total,
+      latency_ratio_b1: rgb.b1.total / x.b1.total,
+      infer_ratio_b1: rgb.b1.infer / x.b1.infer,
+      throughput_ratio_b16: rgb.b16.total / x.b16.total,
+      infer_ratio_b16: rgb.b16.infer / x.b16.infer,
+      paper_fps_ratio: paper[x.id] ?? null,
+      samples: x.samples,
+    }));
+    result.widths[width] = { backend: r.backend, adapter: r.adapter, classes: cfg.classes, seconds: (performance.now() - t0) / 1000, rows };
+    log(`\nwidth ${width} (${cfg.classes} classes), backend ${r.backend}${r.adapter ? ` (${r.adapter.vendor} ${r.adapter.architecture} ${r.adapter.description})` : ''}, ${rounds} round(s):`);
+    const f = (v, d = 1) => v.toFixed(d).padStart(7);
+    log('network                   | b1 decode   prep  infer  total | b16 decode   prep  infer  total  img/s | ratio b1 (infer) | ratio b16 (infer) | paper');
+    for (const x of rows) {
+      log(`${x.id.padEnd(25)} | ${f(x.b1.decode, 2)}${f(x.b1.prep)}${f(x.b1.infer)}${f(x.b1.total)} | ${f(x.b16.decode)}${f(x.b16.prep)}${f(x.b16.infer)}${f(x.b16.total)}${f(x.throughput_b16)} | ${f(x.latency_ratio_b1, 2)} (${x.infer_ratio_b1.toFixed(2)}) | ${f(x.throughput_ratio_b16, 2)} (${x.infer_ratio_b16.toFixed(2)})  | ${x.paper_fps_ratio ?? ''}`);
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+const shipped = result.widths[0.25] ?? result.widths[widths[0]];
+result.speedup_end_to_end = Object.fromEntries(shipped.rows.filter((x) => x.id !== 'rgb-resnet50').map((x) => [x.id, Number(x.throughput_ratio_b16.toFixed(3))]));
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+log(`\nwrote ${outFile}`);
+if (json) console.log(JSON.stringify(result));
