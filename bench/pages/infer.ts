@@ -50,7 +50,7 @@ async function measure(cfg: InferConfig) {
   const out = cfg.ids.map((id) => ({
     id,
     b1: Object.fromEntries(stages.map((s) => [s, median(b1.get(id)![s])])) as unknown as Timings,
-    b16: Object.fromEntries(stages.map((s) => [s, median(b16.get(id)![s])])) as unknown as Timings,
+    b16: cfg.reps16 ? (Object.fromEntries(stages.map((s) => [s, median(b16.get(id)![s])])) as unknown as Timings) : null,
     samples: { b1: b1.get(id)!.total.length, b16: b16.get(id)!.total.length },
   }));
   for (const m of models.values()) m.dispose();
