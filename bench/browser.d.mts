@@ -6,4 +6,4 @@ export interface StaticServer {
 export declare function buildPages(outDir: string, entries: string[]): Promise<void>;
 export declare function serve(dir: string, headers?: Record<string, string>): Promise<StaticServer>;
 export declare const chromiumPath: string;
-export declare function launchChromium(opts?: { webgpu?: boolean }): Promise<Browser>;
+export declare function launchChromium(opts?: { webgpu?: boolean; extraArgs?: string[] }): Promise<Browser>;

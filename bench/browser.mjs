@@ -77,5 +77,6 @@ export function launchChromium(opts = {}) {
     '--no-first-run',
   ];
   if (opts.webgpu) args.push('--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan');
+  args.push(...(opts.extraArgs ?? []));
   return chromium.launch({ executablePath: chromiumPath, headless: true, args });
 }

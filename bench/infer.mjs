@@ -32,8 +32,9 @@ if (!ids.includes('rgb-resnet50')) ids.unshift('rgb-resnet50');
 const rounds = Number(opt('rounds', quick ? 1 : 2));
 const outFile = opt('out', join(root, 'build/bench/infer.json'));
 const valDir = opt('val', join(root, '../shared/data/imagenette-224/val'));
-// The paper's FPS ratios to its ResNet-50 (Gueguen et al. 2018, table in ../shared/docs).
-const paper = { upsampling: 1.9, 'upsampling-rfa': 1.28, 'deconvolution-rfa': 1.29, downsampling: 2.17, 'late-concat': 1.93, 'late-concat-rfa': 1.28, 'late-concat-rfa-thinner': 1.77 };
+// The paper's FPS ratios to its ResNet-50.
+const paperTable = JSON.parse((await import('node:fs')).readFileSync(join(root, 'src/engine/paper.json'), 'utf8')).networks;
+const paper = Object.fromEntries(Object.entries(paperTable).filter(([id]) => id !== 'rgb-resnet50').map(([id, p]) => [id, p.fpsRatio]));
 
 const out = join(root, 'build/bench-infer');
 await buildPages(out, ['bench/pages/infer.html']);

@@ -3,17 +3,34 @@
  * back only when the better one is missing, and always saying which one runs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+function tfjsWasmFiles(): Record<string, string> {
+  const base = assetBase();
+  if (base) {
+    const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+    return Object.fromEntries(names.map((n) => [n, new URL(n, base).href]));
+  }
+  return {
+    'tfjs-backend-wasm.wasm': new URL('../../wasm/tfjs/tfjs-backend-wasm.wasm', import.meta.url).href,
+    'tfjs-backend-wasm-simd.wasm': new URL('../../wasm/tfjs/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
+    'tfjs-backend-wasm-threaded-simd.wasm': new URL('../../wasm/tfjs/tfjs-backend-wasm-threaded-simd.wasm', import.meta.url).href,
+  };
+}
 
 let registered: Promise<void> | undefined;
 /** Register the optional backends once (WebGPU only registers where navigator.gpu exists). */
 function registerBackends(): Promise<void> {
   registered ??= (async () => {
     if (!isNode) await import('@tensorflow/tfjs-backend-webgpu');
-    if (isNode) await import('@tensorflow/tfjs-backend-wasm'); // in Node the wasm binaries resolve from the package
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // In Node the binaries resolve from the package. In pages they are our own copies,
+    // referenced literally so bundlers emit them as files (fetched only if WASM is chosen).
+    if (!isNode) wasm.setWasmPaths(tfjsWasmFiles());
   })();
   return registered;
 }

@@ -1,3 +1,3 @@
-export { load, DctVisionModel, type LoadOptions, type Classification, type ClassifyOptions, type Prediction, type Timings, type BatchOptions, type BatchClassification } from './model.js';
+export { load, DctVisionModel, type LoadOptions, type Classification, type ClassifyOptions, type Prediction, type Timings, type BatchOptions, type ModelInfo, type BatchClassification } from './model.js';
 export { chooseBackend, BACKEND_ORDER, type BackendName, type BackendChoice } from './backend.js';
 export type { ImageInput } from './input.js';

@@ -16,12 +16,14 @@ import { readJpegHeader } from '../decode/header.js';
 import type { DctImage, LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
 import { loadWeights, WeightsError, type Fetcher, type LoadedModel } from '../engine/weights.js';
+import { cacheAvailable, cachingFetcher } from '../engine/cache.js';
 import { planPrep, type PrepPlan } from '../prep/geometry.js';
 import type { GpuPrepPlan } from '../prep/webgpu.js';
 import { prepareRgb } from '../prep/pixels.js';
 import { prepareReference } from '../prep/reference.js';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend.js';
 import { inputBytes, type ImageInput } from './input.js';
+import { assetBase } from '../util/assets.js';
 import { resolveUrl } from '../util/env.js';
 
 export interface LoadOptions {
@@ -45,6 +47,21 @@ export interface LoadOptions {
    * Node). Every shard is still checked against its sha256, whatever serves it.
    */
   fetcher?: Fetcher;
+  /**
+   * Keep model files in the Cache API (browsers): no second download, works offline after
+   * the first visit; a cached shard failing its sha256 is dropped and fetched again.
+   */
+  cache?: boolean;
+}
+
+export interface ModelInfo {
+  network: string;
+  width: number;
+  classes: number;
+  params: number;
+  macs: number;
+  /** Bytes of weight data downloaded (shards as stored, e.g. float16). */
+  weightBytes: number;
 }
 
 export interface Prediction {
@@ -81,7 +98,11 @@ export interface BatchClassification extends Classification {
 
 type Decoded = { kind: 'dct'; img: DctImage } | { kind: 'rgb'; data: Uint8Array; width: number; height: number; orientation: number };
 
-const defaultModelUrl = (id: string): URL => resolveUrl(`models/${id}/`);
+/** `models/<id>/` relative to the page (Node: the working directory; script tag: the script). */
+const defaultModelUrl = (id: string): URL => {
+  const base = assetBase();
+  return base ? new URL(`models/${id}/`, base) : resolveUrl(`models/${id}/`);
+};
 
 export class DctVisionModel {
   private readonly plans = new Map<string, { plan: PrepPlan; gpu?: GpuPrepPlan }>();
@@ -108,6 +129,17 @@ export class DctVisionModel {
     return this.choice.skipped;
   }
 
+  /** Size and cost of the loaded network. */
+  get info(): ModelInfo {
+    const j = this.loaded.json;
+    const bytesPer: Record<string, number> = { float16: 2, uint8: 1, uint16: 2 };
+    const weightBytes = j.weightsManifest.flatMap((g) => g.weights).reduce((a, w) => {
+      const n = w.shape.reduce((x, y) => x * y, 1);
+      return a + n * (bytesPer[w.quantization?.dtype ?? ''] ?? 4);
+    }, 0);
+    return { network: j.network, width: j.width, classes: j.classes, params: this.loaded.plan.params, macs: this.loaded.plan.macs, weightBytes };
+  }
+
   get classNames(): string[] {
     return this.loaded.json.classNames;
   }
@@ -119,7 +151,7 @@ export class DctVisionModel {
 
   static async create(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
     const choice = await chooseBackend(opts.backend);
-    const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress, fetcher: opts.fetcher });
+    const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress, fetcher: opts.fetcher ?? (opts.cache && cacheAvailable() ? cachingFetcher() : undefined) });
     // A load that fails after the weights were uploaded must not leave them (or workers) behind.
     let model: DctVisionModel | undefined;
     try {

@@ -8,6 +8,7 @@ import { DecoderWorkerError, deserializeError, type SerializedError } from './er
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
 import type { DctImage, DecodeOptions, RgbDecodeOptions, RgbImage } from './types.js';
 import { checkSize, compileDecoderWasm } from './wasm.js';
+import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 
 export interface DecoderPoolOptions {
@@ -71,8 +72,11 @@ type Events = { message(m: WorkerResponse): void; failure(reason: string): void 
 
 async function spawn(events: Events): Promise<WorkerHandle> {
   if (!isNode) {
+    const base = assetBase();
     // Written out literally so bundlers (Vite) find and emit the worker.
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'dctvision-decoder' });
+    const w = base
+      ? new Worker(new URL('dctvision-worker.js', base), { type: 'module', name: 'dctvision-decoder' })
+      : new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'dctvision-decoder' });
     w.addEventListener('message', (e: MessageEvent<WorkerResponse>) => events.message(e.data));
     w.addEventListener('error', (e) => {
       e.preventDefault();

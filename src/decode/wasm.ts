@@ -22,6 +22,7 @@ import {
   type RgbDecodeOptions,
   type RgbImage,
 } from './types.js';
+import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 
 // Mirrors of the C shim's ABI (wasm/shim/dctjpeg.c).
@@ -36,7 +37,10 @@ const COLOR_SPACES: JpegColorSpace[] = ['unknown', 'grayscale', 'RGB', 'YCbCr', 
 const LIMITS: Record<number, JpegLimit> = { 1: 'maxPixels', 2: 'maxScans', 3: 'memory' };
 
 /** Where the packaged .wasm lives, relative to this module (works unbundled and under Vite). */
-export const defaultWasmUrl = (): URL => new URL('../../wasm/dist/dctjpeg.wasm', import.meta.url);
+export const defaultWasmUrl = (): URL => {
+  const base = assetBase();
+  return base ? new URL('dctjpeg.wasm', base) : new URL('../../wasm/dist/dctjpeg.wasm', import.meta.url);
+};
 
 
 /** Compile the decoder's WebAssembly once; the Module can be posted to workers. */

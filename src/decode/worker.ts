@@ -13,24 +13,32 @@ interface Port {
   listen(handler: (msg: WorkerRequest) => void): void;
 }
 
-async function connect(): Promise<Port> {
-  const g = globalThis as unknown as { WorkerGlobalScope?: unknown; postMessage?: unknown };
+/**
+ * No top-level await here: bundlers build workers as classic scripts by default (Vite:
+ * worker.format 'iife'), which cannot hold one. In a page the listener is attached
+ * synchronously, before the pool's first message can arrive.
+ */
+function start(): void {
+  const g = globalThis as unknown as { WorkerGlobalScope?: unknown };
   if (typeof g.WorkerGlobalScope !== 'undefined') {
     const scope = globalThis as unknown as {
       postMessage(msg: unknown, transfer: Transferable[]): void;
       addEventListener(type: 'message', h: (e: MessageEvent<WorkerRequest>) => void): void;
     };
-    return {
+    serve({
       post: (msg, transfer = []) => scope.postMessage(msg, transfer),
       listen: (h) => scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => h(e.data)),
-    };
+    });
+    return;
   }
-  const { parentPort } = await import(/* @vite-ignore */ 'node:worker_threads');
-  if (!parentPort) throw new Error('decoder worker started outside a worker');
-  return {
-    post: (msg, transfer = []) => parentPort.postMessage(msg, transfer as never[]),
-    listen: (h) => parentPort.on('message', h),
-  };
+  // worker_threads queue messages until a listener is attached.
+  void import(/* @vite-ignore */ 'node:worker_threads').then(({ parentPort }) => {
+    if (!parentPort) throw new Error('decoder worker started outside a worker');
+    serve({
+      post: (msg, transfer = []) => parentPort.postMessage(msg, transfer as never[]),
+      listen: (h) => parentPort.on('message', h),
+    });
+  });
 }
 
 /** Planes and quantization tables share one buffer: one transfer, no copy. */
@@ -38,36 +46,40 @@ function dctTransfers(img: DctImage): Transferable[] {
   return [...new Set<ArrayBufferLike>(img.components.flatMap((c) => [c.coefficients.buffer, c.quantTable.buffer]))] as Transferable[];
 }
 
-const port = await connect();
-let decoder: WasmDecoder | undefined;
-let handled = 0;
+function serve(port: Port): void {
+  let decoder: WasmDecoder | undefined;
+  let handled = 0;
+  port.listen((msg) => void handle(msg));
 
-port.listen(async (msg) => {
-  if (msg.type === 'init') {
+  async function handle(msg: WorkerRequest): Promise<void> {
+    if (msg.type === 'init') {
+      try {
+        decoder = await WasmDecoder.create(msg.module);
+        port.post({ type: 'ready' });
+      } catch (e) {
+        port.post({ type: 'init-error', error: serializeError(e) });
+      }
+      return;
+    }
     try {
-      decoder = await WasmDecoder.create(msg.module);
-      port.post({ type: 'ready' });
+      if (!decoder) throw new Error('decoder worker used before init');
+      if (msg.type === 'dct') {
+        const img = decoder.decode(msg.bytes, msg.options);
+        handled++;
+        port.post({ type: 'result', id: msg.id, ok: true, value: img }, dctTransfers(img));
+      } else if (msg.type === 'rgb') {
+        const img: RgbImage = decoder.decodeRgb(msg.bytes, msg.options);
+        handled++;
+        port.post({ type: 'result', id: msg.id, ok: true, value: img }, [img.data.buffer as ArrayBuffer]);
+      } else if (msg.type === 'stats') {
+        const value: WorkerStats = { heapInUse: decoder.heapInUse(), memoryBytes: decoder.memoryBytes(), handled };
+        port.post({ type: 'result', id: msg.id, ok: true, value });
+      }
     } catch (e) {
-      port.post({ type: 'init-error', error: serializeError(e) });
-    }
-    return;
-  }
-  try {
-    if (!decoder) throw new Error('decoder worker used before init');
-    if (msg.type === 'dct') {
-      const img = decoder.decode(msg.bytes, msg.options);
       handled++;
-      port.post({ type: 'result', id: msg.id, ok: true, value: img }, dctTransfers(img));
-    } else if (msg.type === 'rgb') {
-      const img: RgbImage = decoder.decodeRgb(msg.bytes, msg.options);
-      handled++;
-      port.post({ type: 'result', id: msg.id, ok: true, value: img }, [img.data.buffer as ArrayBuffer]);
-    } else if (msg.type === 'stats') {
-      const value: WorkerStats = { heapInUse: decoder.heapInUse(), memoryBytes: decoder.memoryBytes(), handled };
-      port.post({ type: 'result', id: msg.id, ok: true, value });
+      port.post({ type: 'result', id: (msg as { id: number }).id, ok: false, error: serializeError(e) });
     }
-  } catch (e) {
-    handled++;
-    port.post({ type: 'result', id: (msg as { id: number }).id, ok: false, error: serializeError(e) });
   }
-});
+}
+
+start();

@@ -2,3 +2,4 @@ export { SpecError, networkIds, plan, specDocument, weightShapes, scaleWidth, pa
 export type { Plan, Step, NetworkSpec, LayerSpec, BlockSpec, SpecDocument, Shape } from './plan.js';
 export { forward, type WeightMap } from './graph.js';
 export { loadWeights, WeightsError, defaultFetcher, type ModelJson, type LoadedModel, type Fetcher, type InputContract } from './weights.js';
+export { cachingFetcher, cacheAvailable, MODEL_CACHE, type CachingFetcher } from './cache.js';

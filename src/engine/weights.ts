@@ -87,10 +87,18 @@ export async function loadWeights(
   const paths = json.weightsManifest.flatMap((g, gi) => g.paths.map((path, pi) => ({ path, sha: json.shardSha256?.[gi]?.[pi] })));
   let done = 0;
   for (const group of json.weightsManifest) specs.push(...group.weights);
+  const invalidate = (fetcher as { invalidate?: (url: URL) => Promise<void> }).invalidate;
   for (const { path, sha } of paths) {
-    const data = await fetcher(new URL(path, jsonUrl));
+    const url = new URL(path, jsonUrl);
     if (!sha) throw new WeightsError(`shard '${path}' has no sha256 in model.json`);
-    const actual = await sha256Hex(data);
+    let data = await fetcher(url);
+    let actual = await sha256Hex(data);
+    if (actual !== sha && invalidate) {
+      // A stale or damaged cached copy: drop it and fetch once more.
+      await invalidate(url);
+      data = await fetcher(url);
+      actual = await sha256Hex(data);
+    }
     if (actual !== sha) throw new WeightsError(`shard '${path}' fails its sha256 check (expected ${sha}, got ${actual})`);
     buffers.push(data);
     opts.onProgress?.(++done / paths.length);

@@ -1,0 +1,129 @@
+// The package as people get it: `npm pack` → installed into a fresh Vite app that is built
+// and opened in Chromium; the script-tag build on a page served from another path than the
+// library; the WASM backend in a bundled page; and what is (not) in the tarball.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { load } from '../dist/lib/index.js';
+import { imagenetteSample } from '../test/helpers/fixtures.js';
+import { root } from '../test/helpers/paths.js';
+import { launchChromium, serve } from './helpers/browser.js';
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const parity = join(root, 'test/fixtures/parity/late-concat');
+const image = imagenetteSample(1)[0];
+let expected: { className: string; probability: number };
+let webgpu: Browser;
+
+/** Open a page and wait for the result it writes into body[data-result]. */
+async function result(browser: Browser, url: string): Promise<Record<string, unknown>> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-result]', { timeout: 240_000 });
+  const r = JSON.parse((await page.getAttribute('body', 'data-result'))!);
+  await page.close();
+  expect(errors).toEqual([]);
+  return r;
+}
+
+beforeAll(async () => {
+  // The same model and file in Node: what the pages must agree with.
+  const m = await load('late-concat', { modelUrl: pathToFileURL(parity + '/') });
+  expected = (await m.classify(new Uint8Array(readFileSync(image)))).predictions[0];
+  m.dispose();
+  webgpu = await launchChromium({ webgpu: true });
+}, 300_000);
+afterAll(async () => {
+  await webgpu?.close();
+});
+
+describe('script tag', () => {
+  it('a plain page with only the script tag, served from another path than the library, classifies a JPEG', async () => {
+    const site = join(root, 'build/e2e-script-tag');
+    rmSync(site, { recursive: true, force: true });
+    cpSync(join(root, 'dist/script'), join(site, 'lib'), { recursive: true });
+    cpSync(parity, join(site, 'lib/models/late-concat'), { recursive: true });
+    mkdirSync(join(site, 'page'), { recursive: true });
+    cpSync(join(root, 'e2e/pages/script-tag.html'), join(site, 'page/index.html'));
+    mkdirSync(join(site, 'img'));
+    cpSync(image, join(site, 'img/cat.jpg'));
+    const server = await serve(site);
+    try {
+      const r = await result(webgpu, `${server.url}/page/`);
+      expect(r.error).toBeUndefined();
+      const top = r.top as typeof expected;
+      expect(top.className).toBe(expected.className);
+      expect(Math.abs(top.probability - expected.probability)).toBeLessThan(1e-3);
+    } finally {
+      await server.close();
+    }
+  }, 400_000);
+});
+
+describe('npm pack → a fresh Vite app', () => {
+  const app = join(root, 'build/scratch-app');
+  let tarball: string;
+  let server: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    const dest = join(root, 'build/pack');
+    rmSync(dest, { recursive: true, force: true });
+    mkdirSync(dest, { recursive: true });
+    // npm test has just built dist/; packing must not rebuild it (prepare) mid-test.
+    const name = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dest], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
+    tarball = join(dest, name);
+    rmSync(app, { recursive: true, force: true });
+    cpSync(join(root, 'e2e/scratch-app'), app, { recursive: true });
+    cpSync(parity, join(app, 'public/models/late-concat'), { recursive: true });
+    mkdirSync(join(app, 'public/img'), { recursive: true });
+    cpSync(image, join(app, 'public/img/cat.jpg'));
+    const vite = pkg.devDependencies.vite;
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `vite@${vite}`], { cwd: app, stdio: 'pipe' });
+    execFileSync('npx', ['vite', 'build'], { cwd: app, stdio: 'pipe' });
+    server = await serve(join(app, 'dist'));
+  }, 600_000);
+  afterAll(async () => server?.close());
+
+  it('the tarball holds the built library, its types, the WebAssembly and the worker as files, and no sources or tests', () => {
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    for (const f of ['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/decode/worker.js', 'dist/wasm/dist/dctjpeg.js', 'dist/wasm/dist/dctjpeg.wasm', 'dist/wasm/tfjs/tfjs-backend-wasm.wasm', 'dist/script/dctvision.js', 'dist/script/dctvision-worker.js', 'bin/dctvision.js']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => /^(src|test|e2e|training|wasm\/shim|models)\//.test(f))).toEqual([]);
+    expect(pkg.sideEffects).toBe(false);
+    expect(Object.keys(pkg.exports['.'])[0]).toBe('types');
+  });
+
+  it('the bundled app keeps the decoder’s .wasm and worker as files (not inlined) and classifies a JPEG on WebGPU', async () => {
+    const assets = readdirSync(join(app, 'dist/assets'));
+    expect(assets.some((f) => /^dctjpeg-.*\.wasm$/.test(f))).toBe(true);
+    expect(assets.some((f) => /^worker-.*\.js$/.test(f))).toBe(true);
+    const r = await result(webgpu, `${server.url}/`);
+    expect(r.error).toBeUndefined();
+    expect(r.backend).toBe('webgpu');
+    expect((r.top as typeof expected).className).toBe(expected.className);
+  }, 400_000);
+
+  it('the WASM backend works in the bundled app (its binaries are found), asked for or as the fallback', async () => {
+    const asked = await result(webgpu, `${server.url}/?backend=wasm`);
+    expect(asked.error).toBeUndefined();
+    expect(asked.backend).toBe('wasm');
+    expect((asked.top as typeof expected).className).toBe(expected.className);
+    // No WebGPU (no flag) and no WebGL: the fallback order lands on WASM and says why.
+    const plain = await launchChromium({ webgpu: false, extraArgs: ['--disable-webgl', '--disable-webgl2'] });
+    try {
+      const fallback = await result(plain, `${server.url}/`);
+      expect(fallback.error).toBeUndefined();
+      expect(fallback.backend).toBe('wasm');
+      expect((fallback.skipped as { name: string }[]).map((s) => s.name)).toEqual(['webgpu', 'webgl']);
+      expect((fallback.top as typeof expected).className).toBe(expected.className);
+    } finally {
+      await plain.close();
+    }
+  }, 600_000);
+});
