@@ -1,12 +1,34 @@
-import { resolve } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/**
+ * The built demo loads weights from its own models/ folder by default: copy the repository's
+ * trained models (folders holding a model.json) next to it. The dev server serves them
+ * from the repository root as they are.
+ */
+function copyModels(): Plugin {
+  return {
+    name: 'dctvision-copy-models',
+    apply: 'build',
+    writeBundle(options) {
+      const src = resolve(import.meta.dirname, 'models');
+      if (!options.dir || !existsSync(src)) return;
+      for (const id of readdirSync(src)) {
+        if (existsSync(join(src, id, 'model.json'))) cpSync(join(src, id), join(options.dir, 'models', id), { recursive: true });
+      }
+    },
+  };
+}
 
 // One config for the demo (npm start / build:demo), the browser test pages
 // (e2e/pages, built by the e2e tests) and the Node tests (vitest).
 export default defineConfig({
   base: './',
+  plugins: [copyModels()],
   build: {
     outDir: 'dist/demo',
+    chunkSizeWarningLimit: 1500,
     // Never inline the decoder's .wasm as base64: it is fetched and compiled as a file.
     assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
     rollupOptions: {

@@ -1,63 +1,145 @@
-// Demo: decode dropped JPEGs to DCT coefficients in the worker pool and show
-// what a DCT network sees first — the luma DC plane (one value per 8×8 block).
-import { DecoderPool, type DctImage } from '../src/index.js';
+/// <reference types="vite/client" />
+// The demo: drop JPEGs or pick samples; every selected network classifies each one from
+// its DCT coefficients (the RGB baseline from decoded pixels), with timings; a benchmark
+// panel races them. Models load on first use and stay cached for offline visits.
+import { UnsupportedJpegError, type DctVisionModel } from '../src/index.js';
+import { runBenchmark, renderBenchmark } from './bench.js';
+import { failCard, fillCard, imageSection, pendingCard } from './cards.js';
+import { getModel, modelsBase, networks, onModelState, pool } from './models.js';
 
-const pool = new DecoderPool();
-const results = document.getElementById('results')!;
-const drop = document.querySelector<HTMLLabelElement>('.drop')!;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const results = $('results');
+const messages = $('messages');
 const input = document.querySelector<HTMLInputElement>('[data-testid="file-input"]')!;
+const drop = document.querySelector<HTMLLabelElement>('.drop')!;
+$('models-base').textContent = modelsBase.href;
 
-function dcPlane(img: DctImage): HTMLCanvasElement {
-  const y = img.components[0];
-  const canvas = document.createElement('canvas');
-  canvas.width = y.blocksX;
-  canvas.height = y.blocksY;
-  const ctx = canvas.getContext('2d')!;
-  const data = ctx.createImageData(y.blocksX, y.blocksY);
-  const q = img.dequantized ? 1 : y.quantTable[0];
-  for (let b = 0; b < y.blocksX * y.blocksY; b++) {
-    // DC = 8 × (mean − 128) for an orthonormal 8×8 DCT of 8-bit samples.
-    const v = Math.max(0, Math.min(255, (y.coefficients[b * 64] * q) / 8 + 128));
-    data.data.set([v, v, v, 255], b * 4);
-  }
-  ctx.putImageData(data, 0, 0);
-  return canvas;
+function message(text: string, kind: 'error' | 'info' = 'info'): void {
+  const li = document.createElement('li');
+  li.className = kind;
+  li.dataset.testid = kind === 'error' ? 'error-message' : 'info-message';
+  li.textContent = text;
+  messages.prepend(li);
 }
 
-async function show(file: File) {
-  const card = document.createElement('div');
-  card.className = 'card';
-  card.dataset.testid = 'decode-card';
-  card.textContent = `${file.name}: decoding…`;
-  results.prepend(card);
-  const t0 = performance.now();
+/** Say what went wrong with a file in words, with the typed error for the curious. */
+function explain(name: string, e: Error): string {
+  const why: Record<string, string> = {
+    NotAJpegError: 'is not a JPEG file',
+    CorruptJpegError: 'is a damaged JPEG',
+    UnsupportedJpegError: `uses a JPEG feature the networks cannot take${e instanceof UnsupportedJpegError ? ` (${e.feature})` : ''}`,
+    JpegLimitError: 'is larger than this page accepts',
+  };
+  return `${name} ${why[e.name] ?? 'could not be read'} — ${e.name}: ${e.message}`;
+}
+
+// Network choice: all eight by default.
+const chosen = new Set(networks.map((n) => n.id));
+for (const n of networks) {
+  const label = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.checked = true;
+  box.value = n.id;
+  box.dataset.testid = 'network-toggle';
+  box.addEventListener('change', () => (box.checked ? chosen.add(n.id) : chosen.delete(n.id)));
+  label.append(box, ` ${n.title}`);
+  $('networks').append(label);
+}
+const selected = () => networks.filter((n) => chosen.has(n.id));
+
+// Model loading status, and the backend banner once the first model is up.
+const status = $('model-status');
+let bannerShown = false;
+onModelState((id, s) => {
+  let line = status.querySelector<HTMLDivElement>(`[data-variant="${id}"]`);
+  if (!line) {
+    line = document.createElement('div');
+    line.dataset.variant = id;
+    status.append(line);
+  }
+  line.dataset.state = s.state;
+  line.textContent = `${id}: `;
+  if (s.state === 'loading') {
+    const bar = document.createElement('progress');
+    bar.max = 1;
+    bar.value = s.progress;
+    line.append(s.progress < 1 ? 'downloading weights ' : 'compiling shaders ', bar);
+  } else if (s.state === 'ready') {
+    line.append(`ready on ${s.model.backend} (${(s.loadMs / 1000).toFixed(1)} s)`);
+    if (!bannerShown) showBackend(s.model);
+  } else {
+    line.append(`failed — ${s.error.name}: ${s.error.message}`);
+  }
+});
+
+function showBackend(model: DctVisionModel): void {
+  bannerShown = true;
+  const banner = $('backend');
+  banner.hidden = false;
+  if (model.backend === 'webgpu') {
+    banner.textContent = 'Running on WebGPU.';
+    banner.className = 'banner';
+  } else {
+    const why = model.skippedBackends.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    banner.textContent = `WebGPU is not available here, so the networks run on ${model.backend.toUpperCase()} (slower). ${why ? `(${why})` : ''}`;
+    banner.className = 'banner warn';
+  }
+  banner.dataset.backend = model.backend;
+}
+if (!('gpu' in navigator)) {
+  const banner = $('backend');
+  banner.hidden = false;
+  banner.className = 'banner warn';
+  banner.textContent = 'This browser has no WebGPU: the networks will run on a fallback (WebGL, WASM or CPU), named once loaded.';
+}
+
+// One image at a time through the selected networks, in order, so the timings are each network's own.
+let work: Promise<unknown> = Promise.resolve();
+let lastInputs: Uint8Array[] = [];
+
+async function classifyFile(name: string, bytes: Uint8Array): Promise<void> {
+  let img;
   try {
-    const img = await pool.decode(await file.arrayBuffer());
-    const ms = performance.now() - t0;
-    card.textContent = '';
-    const table = document.createElement('table');
-    const rows: [string, string][] = [
-      ['file', file.name],
-      ['size', `${img.width}×${img.height}`],
-      ['components', img.components.map((c) => `${c.h}×${c.v}: ${c.blocksX}×${c.blocksY} blocks`).join(', ')],
-      ['coding', `${img.progressive ? 'progressive' : 'sequential'} ${img.arithmetic ? 'arithmetic' : 'Huffman'}, ${img.scans} scan(s)`],
-      ['colour', `${img.colorSpace}, EXIF orientation ${img.orientation}`],
-      ['decode', `${ms.toFixed(1)} ms (worker, incl. transfer)`],
-    ];
-    for (const [k, v] of rows) {
-      const tr = table.insertRow();
-      tr.insertCell().textContent = k;
-      tr.insertCell().textContent = v;
-    }
-    card.append(dcPlane(img), table);
+    img = await pool.decode(bytes.slice());
   } catch (e) {
-    const err = e as Error;
-    card.classList.add('error');
-    card.textContent = `${file.name}: ${err.name}: ${err.message}`;
+    message(explain(name, e as Error), 'error');
+    return;
   }
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'image/jpeg' }));
+  const { root, cards } = imageSection(name, url, img);
+  results.prepend(root);
+  const list = selected().map((n) => {
+    const card = pendingCard(n.id, n.title);
+    cards.append(card);
+    return { ...n, card };
+  });
+  for (const n of list) {
+    try {
+      const model = await getModel(n.id);
+      fillCard(n.card, model, await model.classify(bytes));
+    } catch (e) {
+      failCard(n.card, e as Error);
+    }
+  }
+  root.dataset.done = '1';
 }
 
-input.addEventListener('change', () => [...(input.files ?? [])].forEach(show));
+function enqueue(files: { name: string; bytes: () => Promise<Uint8Array> }[]): void {
+  work = work.then(async () => {
+    const loaded = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.bytes() })));
+    const good: Uint8Array[] = [];
+    for (const f of loaded) {
+      await classifyFile(f.name, f.bytes);
+      good.push(f.bytes);
+    }
+    lastInputs = good;
+  });
+}
+
+const fromFiles = (list: FileList | null | undefined) =>
+  enqueue([...(list ?? [])].map((f) => ({ name: f.name, bytes: async () => new Uint8Array(await f.arrayBuffer()) })));
+input.addEventListener('change', () => fromFiles(input.files));
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
   drop.classList.add('over');
@@ -66,5 +148,59 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
-  [...(e.dataTransfer?.files ?? [])].forEach(show);
+  fromFiles(e.dataTransfer?.files);
 });
+
+// Samples.
+const sampleUrl = (f: string) => new URL(`samples/${f}`, location.href);
+const fetchBytes = async (u: URL) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+let samples: { file: string; label: string }[] = [];
+fetch(new URL('samples/samples.json', location.href))
+  .then((r) => r.json())
+  .then((list: { file: string; label: string }[]) => {
+    samples = list;
+    for (const s of list) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.testid = 'sample';
+      b.dataset.label = s.label;
+      b.title = `${s.label} (Imagenette val)`;
+      const img = document.createElement('img');
+      img.src = sampleUrl(s.file).href;
+      img.alt = s.label;
+      b.append(img);
+      b.addEventListener('click', () => enqueue([{ name: s.file, bytes: () => fetchBytes(sampleUrl(s.file)) }]));
+      $('samples').append(b);
+    }
+  })
+  .catch(() => message('The sample images could not be loaded.', 'error'));
+
+// Benchmark.
+$('bench-run').addEventListener('click', () => {
+  const n = Math.max(1, Math.min(256, Number($<HTMLInputElement>('bench-n').value) || 8));
+  const out = $('bench-out');
+  const say = (s: string) => ($('bench-status').textContent = s);
+  $<HTMLButtonElement>('bench-run').disabled = true;
+  work = work.then(async () => {
+    try {
+      const inputs = lastInputs.length ? lastInputs : await Promise.all(samples.map((s) => fetchBytes(sampleUrl(s.file))));
+      if (!inputs.length) throw new Error('no images: drop some JPEGs or let the samples load');
+      const rows = await runBenchmark(selected().map((x) => x.id), inputs, n, say);
+      await renderBenchmark(out, rows, n);
+      say(`done: ${n} images through ${rows.length} networks`);
+      out.dataset.done = '1';
+    } catch (e) {
+      say(`benchmark failed — ${(e as Error).name}: ${(e as Error).message}`);
+      out.dataset.done = 'error';
+    } finally {
+      $<HTMLButtonElement>('bench-run').disabled = false;
+    }
+  });
+});
+
+// Offline after the first visit: the service worker keeps the page's own files (weights are
+// in the library's model cache). Only in the built site: the dev server rebuilds on the fly.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register(new URL('sw.js', location.href)).catch(() => {});
+}
+document.body.dataset.ready = '1';

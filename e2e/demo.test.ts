@@ -1,43 +1,192 @@
-// The demo page (npm start / npm run build:demo), built as shipped.
+// The demo as built by `npm run build:demo` (the project's own Vite config), served from a
+// sub-path, in headless Chromium with WebGPU through SwiftShader. No trained weights exist
+// yet, so the site's models/ holds the random-weight parity models (class names "class N"):
+// these tests check the page's behaviour and that it shows the library's real answers.
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { load, networkIds } from '../dist/lib/index.js';
 import { badFixtures, imagenetteSample } from '../test/helpers/fixtures.js';
 import { root } from '../test/helpers/paths.js';
-import { buildPages, launchChromium, serve, type StaticServer } from './helpers/browser.js';
+import { launchChromium, serve, type StaticServer } from './helpers/browser.js';
 
-const out = join(root, 'build/e2e-demo');
-let server: StaticServer;
+const host = join(root, 'build/e2e-demo-host');
+const sub = '/some/sub/path/';
+const site = join(host, sub);
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self' blob: data:";
+let plain: StaticServer;
+let strict: StaticServer;
 let browser: Browser;
+const valFile = imagenetteSample(1)[1];
 
 beforeAll(async () => {
-  await buildPages(out, ['index.html']);
-  server = await serve(out);
-  browser = await launchChromium();
-});
+  rmSync(host, { recursive: true, force: true });
+  await build({ root, logLevel: 'warn', build: { outDir: site, emptyOutDir: true } });
+  for (const id of networkIds) cpSync(join(root, 'test/fixtures/parity', id), join(site, 'models', id), { recursive: true });
+  plain = await serve(host);
+  strict = await serve(host, { 'content-security-policy': CSP });
+  browser = await launchChromium({ webgpu: true });
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
+  await plain?.close();
+  await strict?.close();
 });
 
-describe('demo page', () => {
-  it('shows block counts for a picked JPEG and a clear error for a PNG, and keeps working', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}/index.html`);
-    const png = badFixtures().find((f) => f.name === 'png')!;
-    await page.setInputFiles('[data-testid="file-input"]', [
-      { name: 'picture.png', mimeType: 'image/png', buffer: Buffer.from(png.bytes) },
-    ]);
-    await page.waitForSelector('.card.error');
-    expect(await page.textContent('.card.error')).toMatch(/^picture\.png: NotAJpegError: /);
-    await page.setInputFiles('[data-testid="file-input"]', imagenetteSample(1)[0]);
-    await page.waitForSelector('.card:not(.error) table');
-    const text = await page.textContent('.card:not(.error) table');
-    expect(text).toContain('224×224');
-    expect(text).toContain('2×2: 28×28 blocks, 1×1: 14×14 blocks, 1×1: 14×14 blocks');
+async function open(server: StaticServer, b = browser): Promise<{ page: Page; errors: string[] }> {
+  const page = await b.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+  await page.goto(`${server.url}${sub}`);
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+  return { page, errors };
+}
+
+const doneSection = (page: Page, file: string) =>
+  page.waitForSelector(`[data-testid="image-result"][data-file="${file}"][data-done="1"]`, { timeout: 600_000 });
+
+describe('demo (built site)', () => {
+  it('dropping a val JPEG shows eight cards, each with a top-1, top-5 bars and timings — the library’s own answers', async () => {
+    const { page, errors } = await open(plain);
+    await page.setInputFiles('[data-testid="file-input"]', valFile);
+    const name = valFile.split('/').pop()!;
+    await doneSection(page, name);
+    const cards = await page.$$eval('[data-testid="result-card"]', (els) =>
+      els.map((e) => ({
+        variant: (e as HTMLElement).dataset.variant,
+        state: (e as HTMLElement).dataset.state,
+        top1: e.querySelector<HTMLElement>('[data-testid="top1"]')?.dataset.class,
+        bars: e.querySelectorAll('.bars > div').length,
+        timings: e.querySelector('[data-testid="timings"]')?.textContent ?? '',
+      })),
+    );
+    expect(cards.map((c) => c.variant).sort()).toEqual([...networkIds].sort());
+    for (const c of cards) {
+      expect(c.state, c.variant).toBe('done');
+      expect(c.top1).toMatch(/^class \d$/);
+      expect(c.bars).toBe(5);
+      expect(c.timings).toMatch(/^decode [\d.]+ · prep [\d.]+ · infer [\d.]+ · total [\d.]+ ms$/);
+    }
+    // The page shows what the library computes: same model, same file, in Node.
+    for (const id of ['late-concat', 'rgb-resnet50']) {
+      const m = await load(id, { modelUrl: pathToFileURL(join(root, 'test/fixtures/parity', id) + '/') });
+      const top = (await m.classify(new Uint8Array(readFileSync(valFile)))).predictions[0].className;
+      m.dispose();
+      expect(cards.find((c) => c.variant === id)!.top1, id).toBe(top);
+    }
+    expect(await page.getAttribute('[data-testid="backend-banner"]', 'data-backend')).toBe('webgpu');
+    expect(await page.$$eval('[data-testid="model-status"] [data-state="ready"]', (els) => els.length)).toBe(8);
+    expect(await page.$('[data-testid="dct-view"] canvas')).not.toBeNull();
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 900_000);
+
+  it('a PNG, a corrupt JPEG and a CMYK JPEG each get a clear message; the page keeps working', async () => {
+    const { page, errors } = await open(plain);
+    await page.click('[data-testid="network-toggle"][value="rgb-resnet50"]'); // fewer networks: quicker
+    for (const id of networkIds.filter((i) => !['late-concat', 'rgb-resnet50'].includes(i))) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+    const bad = badFixtures();
+    const files = [
+      { name: 'photo.png', fixture: 'png', says: /photo\.png is not a JPEG file — NotAJpegError/ },
+      { name: 'broken.jpg', fixture: 'truncated', says: /broken\.jpg is a damaged JPEG — CorruptJpegError/ },
+      { name: 'print.jpg', fixture: 'cmyk', says: /print\.jpg uses a JPEG feature the networks cannot take \(CMYK\) — UnsupportedJpegError/ },
+    ];
+    await page.setInputFiles(
+      '[data-testid="file-input"]',
+      files.map((f) => ({ name: f.name, mimeType: 'image/jpeg', buffer: Buffer.from(bad.find((b) => b.name === f.fixture)!.bytes) })),
+    );
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="error-message"]').length === 3, undefined, { timeout: 120_000 });
+    const said = await page.$$eval('[data-testid="error-message"]', (els) => els.map((e) => e.textContent ?? ''));
+    for (const f of files) expect(said.some((s) => f.says.test(s)), `${f.name}: ${said.join(' | ')}`).toBe(true);
+    // And the next file works.
+    await page.click('[data-testid="sample"]');
+    const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+    await doneSection(page, first);
+    expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it('the benchmark panel completes on 8 images and draws its charts (screenshot saved)', async () => {
+    const { page, errors } = await open(plain);
+    await page.fill('[data-testid="bench-n"]', '8');
+    await page.click('[data-testid="bench-run"]');
+    await page.waitForSelector('[data-testid="bench-out"][data-done]', { state: 'attached', timeout: 1_200_000 });
+    expect(await page.getAttribute('[data-testid="bench-out"]', 'data-done')).toBe('1');
+    const rows = await page.$$eval('[data-testid="bench-table"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows).toHaveLength(8);
+    for (const r of rows) {
+      expect(Number(r[1])).toBeGreaterThan(0); // img/s
+      expect(r[7]).toMatch(/^\d\.\d\d×$|^1\.00×$/); // paper's ratio shown
+      expect(r[8]).toBe('not evaluated'); // parity models have no metrics.json
+    }
+    expect(rows.find((r) => r[0] === 'ResNet-50 (RGB baseline)')![6]).toBe('1.00×');
+    for (const id of ['chart-throughput', 'chart-latency']) {
+      const bars = await page.$$eval(`[data-testid="${id}"] rect[data-value]`, (els) => els.map((e) => Number(e.getAttribute('data-value'))));
+      expect(bars.length, id).toBe(id === 'chart-throughput' ? 8 : 24);
+      expect(bars.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    }
+    mkdirSync(join(root, 'build/screenshots'), { recursive: true });
+    await page.screenshot({ path: join(root, 'build/screenshots/demo-benchmark.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 1_500_000);
+
+  it(`works under ${CSP}`, async () => {
+    const { page, errors } = await open(strict);
+    for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+    await page.click('[data-testid="sample"]');
+    const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+    await doneSection(page, first);
+    expect(await page.$$eval('[data-testid="result-card"][data-state="done"] [data-testid="top1"]', (els) => els.length)).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it('works offline after the first visit (service worker + sha256-checked model cache)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${plain.url}${sub}`);
+    await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === 'activated');
+    await page.reload(); // now controlled by the service worker, which keeps what this visit loads
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+    for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+    await page.click('[data-testid="sample"]');
+    const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+    await doneSection(page, first);
+    const cached = await page.evaluate(async () => (await (await caches.open('dctvision-models-v1')).keys()).map((r) => r.url.split('/').slice(-2).join('/')));
+    expect(cached).toEqual(expect.arrayContaining(['late-concat/model.json', 'late-concat/group1-shard1of1.bin']));
+
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+    for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+    await page.click('[data-testid="sample"]');
+    await doneSection(page, first);
+    expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
+    await context.close();
+  }, 600_000);
+
+  it('without WebGPU the page says so and names the fallback that runs', async () => {
+    const noGpu = await launchChromium({ webgpu: false });
+    try {
+      const { page, errors } = await open(plain, noGpu);
+      expect(await page.textContent('[data-testid="backend-banner"]')).toMatch(/no WebGPU/);
+      for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+      await page.click('[data-testid="sample"]');
+      const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+      await doneSection(page, first);
+      const banner = await page.textContent('[data-testid="backend-banner"]');
+      const backend = await page.getAttribute('[data-testid="backend-banner"]', 'data-backend');
+      expect(['webgl', 'wasm', 'cpu']).toContain(backend);
+      expect(banner).toContain(`WebGPU is not available here, so the networks run on ${backend!.toUpperCase()}`);
+      expect(errors).toEqual([]);
+    } finally {
+      await noGpu.close();
+    }
+  }, 600_000);
 });

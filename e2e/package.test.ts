@@ -24,7 +24,7 @@ async function result(browser: Browser, url: string): Promise<Record<string, unk
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
-  await page.waitForSelector('body[data-result]', { timeout: 240_000 });
+  await page.waitForSelector('body[data-result]', { state: 'attached', timeout: 240_000 });
   const r = JSON.parse((await page.getAttribute('body', 'data-result'))!);
   await page.close();
   expect(errors).toEqual([]);

@@ -1,0 +1,83 @@
+/** One section per image: what the DCT networks see, and one card per network. */
+import type { Classification, DctImage, DctVisionModel } from '../src/index.js';
+import { dctView } from './dct-view.js';
+
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+
+export function imageSection(name: string, url: string, img: DctImage): { root: HTMLElement; cards: HTMLElement } {
+  const root = document.createElement('article');
+  root.className = 'image-result';
+  root.dataset.testid = 'image-result';
+  root.dataset.file = name;
+  const head = document.createElement('div');
+  head.className = 'image-head';
+  const thumb = document.createElement('img');
+  thumb.src = url;
+  thumb.alt = name;
+  const title = document.createElement('h2');
+  title.textContent = name;
+  head.append(thumb, title, dctView(img));
+  const cards = document.createElement('div');
+  cards.className = 'cards';
+  root.append(head, cards);
+  return { root, cards };
+}
+
+export function pendingCard(id: string, title: string): HTMLElement {
+  const card = document.createElement('div');
+  card.className = `card${id === 'rgb-resnet50' ? ' rgb' : ''}`;
+  card.dataset.testid = 'result-card';
+  card.dataset.variant = id;
+  card.dataset.state = 'pending';
+  const h = document.createElement('h3');
+  h.textContent = title;
+  const body = document.createElement('div');
+  body.className = 'muted';
+  body.textContent = 'waiting for the model…';
+  card.append(h, body);
+  return card;
+}
+
+export function fillCard(card: HTMLElement, model: DctVisionModel, r: Classification): void {
+  card.dataset.state = 'done';
+  const [, body] = card.children;
+  body.className = '';
+  body.textContent = '';
+  const top = r.predictions[0];
+  const top1 = document.createElement('div');
+  top1.className = 'top1';
+  top1.dataset.testid = 'top1';
+  top1.dataset.class = top.className;
+  top1.textContent = `${top.className} · ${(top.probability * 100).toFixed(1)}%`;
+  const bars = document.createElement('div');
+  bars.className = 'bars';
+  for (const p of r.predictions) {
+    const row = document.createElement('div');
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = p.className;
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.style.width = `${Math.max(1, p.probability * 90)}px`;
+    const pct = document.createElement('span');
+    pct.textContent = `${(p.probability * 100).toFixed(1)}%`;
+    row.append(name, bar, pct);
+    bars.append(row);
+  }
+  const t = r.timings;
+  const timings = document.createElement('div');
+  timings.dataset.testid = 'timings';
+  timings.textContent = `decode ${fmt(t.decode)} · prep ${fmt(t.prep)} · infer ${fmt(t.infer)} · total ${fmt(t.total)} ms`;
+  const info = model.info;
+  const meta = document.createElement('div');
+  meta.className = 'muted';
+  meta.textContent = `${model.backend} · ${(info.params / 1e6).toFixed(2)} M params · ${(info.weightBytes / 2 ** 20).toFixed(1)} MiB · width ${info.width}`;
+  body.append(top1, bars, timings, meta);
+}
+
+export function failCard(card: HTMLElement, error: Error): void {
+  card.dataset.state = 'error';
+  card.classList.add('error');
+  const [, body] = card.children;
+  body.textContent = `${error.name}: ${error.message}`;
+}
