@@ -87,12 +87,15 @@ function showBackend(model: DctVisionModel): void {
   }
   banner.dataset.backend = model.backend;
 }
-if (!('gpu' in navigator)) {
+// navigator.gpu can exist without an adapter behind it (e.g. Chromium on Linux without the flag).
+const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+void (gpu ? gpu.requestAdapter().catch(() => null) : Promise.resolve(null)).then((adapter) => {
+  if (adapter || bannerShown) return;
   const banner = $('backend');
   banner.hidden = false;
   banner.className = 'banner warn';
-  banner.textContent = 'This browser has no WebGPU: the networks will run on a fallback (WebGL, WASM or CPU), named once loaded.';
-}
+  banner.textContent = 'No WebGPU adapter in this browser: the networks will run on a fallback (WebGL, WASM or CPU), named once loaded.';
+});
 
 // One image at a time through the selected networks, in order, so the timings are each network's own.
 let work: Promise<unknown> = Promise.resolve();
@@ -199,8 +202,9 @@ $('bench-run').addEventListener('click', () => {
 });
 
 // Offline after the first visit: the service worker keeps the page's own files (weights are
-// in the library's model cache). Only in the built site: the dev server rebuilds on the fly.
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+// in the library's model cache). Only in the built site (no hot reloading): the dev server
+// rebuilds on the fly.
+if (!import.meta.hot && 'serviceWorker' in navigator) {
   navigator.serviceWorker.register(new URL('sw.js', location.href)).catch(() => {});
 }
 document.body.dataset.ready = '1';

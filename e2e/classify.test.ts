@@ -74,6 +74,12 @@ describe('public API in Chromium', () => {
     }
   });
 
+  it('an <img> whose source is a JPEG is classified from that JPEG', async () => {
+    const r = await page.evaluate((u) => window.api.imgVsUrl('late-concat-rfa', u), urls[0]);
+    expect(r.img).toHaveLength(10);
+    expect(r.img).toEqual(r.url);
+  });
+
   it('bad input rejects with the typed error, and the next call works', async () => {
     const bad = badFixtures();
     for (const name of ['png', 'truncated', 'cmyk', '30000x30000 header']) {

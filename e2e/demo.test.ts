@@ -175,7 +175,7 @@ describe('demo (built site)', () => {
     const noGpu = await launchChromium({ webgpu: false });
     try {
       const { page, errors } = await open(plain, noGpu);
-      expect(await page.textContent('[data-testid="backend-banner"]')).toMatch(/no WebGPU/);
+      await page.waitForFunction(() => /No WebGPU adapter/.test(document.querySelector('[data-testid="backend-banner"]')?.textContent ?? ''));
       for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
       await page.click('[data-testid="sample"]');
       const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);

@@ -25,6 +25,19 @@ async function classify(id: string, backend: BackendName | undefined, url: strin
   }
 }
 
+/** The same file as an <img> element (its JPEG source is fetched) and as a URL string. */
+async function imgVsUrl(id: string, url: string) {
+  const m = await get(id);
+  const img = new Image();
+  img.src = url;
+  document.body.append(img);
+  await img.decode();
+  const a = Array.from(await m.infer(img));
+  const b = Array.from(await m.infer(url));
+  img.remove();
+  return { img: a, url: b };
+}
+
 /** n classifications cycling through urls; tensor count and GPU bytes after each pass. */
 async function longRun(id: string, backend: BackendName, urls: string[], n: number) {
   const m = await get(id, backend);
@@ -46,8 +59,8 @@ async function longRun(id: string, backend: BackendName, urls: string[], n: numb
 
 declare global {
   interface Window {
-    api: { logits: typeof logits; classify: typeof classify; longRun: typeof longRun };
+    api: { logits: typeof logits; classify: typeof classify; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl };
   }
 }
-window.api = { logits, classify, longRun };
+window.api = { logits, classify, longRun, imgVsUrl };
 document.body.dataset.ready = '1';
