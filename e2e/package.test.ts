@@ -115,7 +115,7 @@ describe('npm pack → a fresh Vite app', () => {
     expect(asked.backend).toBe('wasm');
     expect((asked.top as typeof expected).className).toBe(expected.className);
     // No WebGPU (no flag) and no WebGL: the fallback order lands on WASM and says why.
-    const plain = await launchChromium({ webgpu: false, extraArgs: ['--disable-webgl', '--disable-webgl2'] });
+    const plain = await launchChromium({ webgpu: false, extraArgs: ['--disable-gpu', '--disable-software-rasterizer'] });
     try {
       const fallback = await result(plain, `${server.url}/`);
       expect(fallback.error).toBeUndefined();
