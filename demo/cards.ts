@@ -75,9 +75,12 @@ export function fillCard(card: HTMLElement, model: DctVisionModel, r: Classifica
   body.append(top1, bars, timings, meta);
 }
 
-export function failCard(card: HTMLElement, error: Error): void {
+export function failCard(card: HTMLElement, error: Error, modelsBase?: URL): void {
   card.dataset.state = 'error';
   card.classList.add('error');
   const [, body] = card.children;
-  body.textContent = `${error.name}: ${error.message}`;
+  const missing = error.name === 'WeightsError' && /HTTP 404|not a dctvision model\.json/.test(error.message);
+  body.textContent = missing
+    ? `No weights for this network at ${modelsBase?.href ?? 'models/'}: train them (training/README.md) or open this page with ?models=<folder URL>. (${error.message})`
+    : `${error.name}: ${error.message}`;
 }

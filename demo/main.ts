@@ -122,7 +122,7 @@ async function classifyFile(name: string, bytes: Uint8Array): Promise<void> {
       const model = await getModel(n.id);
       fillCard(n.card, model, await model.classify(bytes));
     } catch (e) {
-      failCard(n.card, e as Error);
+      failCard(n.card, e as Error, modelsBase);
     }
   }
   root.dataset.done = '1';

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
+import { build, createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load, networkIds } from '../dist/lib/index.js';
 import { badFixtures, imagenetteSample } from '../test/helpers/fixtures.js';
@@ -169,6 +169,39 @@ describe('demo (built site)', () => {
     await doneSection(page, first);
     expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
     await context.close();
+  }, 600_000);
+
+  it('with no weights at its models/ URL every card says where it looked and what to do', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${plain.url}${sub}?models=./nowhere/`);
+    await page.click('[data-testid="sample"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-card"][data-state="error"]').length === 8, undefined, { timeout: 120_000 });
+    const texts = await page.$$eval('[data-testid="result-card"]', (els) => els.map((e) => e.textContent ?? ''));
+    for (const t of texts) expect(t).toMatch(/No weights for this network at http:\/\/127\.0\.0\.1:\d+\/some\/sub\/path\/nowhere\/: train them/);
+    await page.close();
+  }, 300_000);
+
+  it('npm start (the Vite dev server) serves a working demo', async () => {
+    const dev = await createServer({ root, logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
+    await dev.listen();
+    try {
+      const url = dev.resolvedUrls!.local[0];
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // The dev server serves the repository, so the parity models can stand in for trained ones.
+      await page.goto(`${url}?models=/test/fixtures/parity/`);
+      await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 120_000 });
+      for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+      await page.click('[data-testid="sample"]');
+      const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+      await doneSection(page, first);
+      expect(await page.$$eval('[data-testid="result-card"][data-state="done"] [data-testid="top1"]', (els) => els.length)).toBe(1);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await dev.close();
+    }
   }, 600_000);
 
   it('without WebGPU the page says so and names the fallback that runs', async () => {

@@ -76,8 +76,15 @@ export async function loadWeights(
   const fetcher = opts.fetcher ?? defaultFetcher;
   const folder = resolveUrl(base);
   const jsonUrl = folder.pathname.endsWith('.json') ? folder : new URL('model.json', folder.href.replace(/\/?$/, '/'));
-  const json = JSON.parse(new TextDecoder().decode(await fetcher(jsonUrl))) as ModelJson;
-  if (json.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`);
+  let json: ModelJson;
+  try {
+    json = JSON.parse(new TextDecoder().decode(await fetcher(jsonUrl))) as ModelJson;
+  } catch (e) {
+    if (e instanceof WeightsError) throw e;
+    // e.g. a dev server or SPA host answering a missing file with its index.html
+    throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json (not JSON: ${(e as Error).message})`);
+  }
+  if (json?.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`);
   const doc = json.spec ? { ...specDocument, networks: { ...specDocument.networks, [json.network]: json.spec } } : specDocument;
   const p = plan(json.network, json.width, json.classes, doc);
   const expected = weightShapes(p);
