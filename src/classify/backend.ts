@@ -2,7 +2,11 @@
  * Picking the TensorFlow.js backend: WebGPU first, then WebGL, WASM, CPU — falling
  * back only when the better one is missing, and always saying which one runs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// The two backends every platform has, registered on import. Only tfjs-core and the
+// backends: the layers/converter/data parts of the '@tensorflow/tfjs' bundle are not used.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
 import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 

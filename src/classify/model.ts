@@ -9,7 +9,7 @@
  * runs on the chosen TensorFlow.js backend. The RGB baseline decodes to pixels and
  * resizes in pixels, so the two can be compared honestly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DecoderPool } from '../decode/pool.js';
 import { CorruptJpegError } from '../decode/errors.js';
 import { readJpegHeader } from '../decode/header.js';

@@ -1,5 +1,5 @@
 /** A planned network as a function of tfjs ops (NHWC), with BN folded into the convs. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { padOf, type Plan } from './plan.js';
 
 export type WeightMap = Record<string, tf.Tensor>;

@@ -4,7 +4,7 @@
  * sha256 of every shard) + binary shards. Every shard is verified and every tensor
  * checked against the plan before anything runs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { WeightMap } from './graph.js';
 import { isNode, resolveUrl } from '../util/env.js';
 import { plan, specDocument, weightShapes, type NetworkSpec, type Plan } from './plan.js';

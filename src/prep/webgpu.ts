@@ -11,7 +11,7 @@
  * per geometry. Uploads and intermediates are padded to size buckets, so images of
  * many different sizes reuse a bounded set of GPU buffers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 import type { PlanePrep, PrepPlan } from './geometry.js';
