@@ -3,10 +3,6 @@
  * back only when the better one is missing, and always saying which one runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// The two backends every platform has, registered on import. Only tfjs-core and the
-// backends: the layers/converter/data parts of the '@tensorflow/tfjs' bundle are not used.
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
 import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 
@@ -30,6 +26,10 @@ let registered: Promise<void> | undefined;
 /** Register the optional backends once (WebGPU only registers where navigator.gpu exists). */
 function registerBackends(): Promise<void> {
   registered ??= (async () => {
+    // Only tfjs-core and the backends (not the layers/converter/data parts of '@tensorflow/tfjs'),
+    // registered here rather than by import side effects: the package is sideEffects: false.
+    await import('@tensorflow/tfjs-backend-cpu');
+    if (!isNode) await import('@tensorflow/tfjs-backend-webgl');
     if (!isNode) await import('@tensorflow/tfjs-backend-webgpu');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // In Node the binaries resolve from the package. In pages they are our own copies,

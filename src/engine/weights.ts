@@ -73,6 +73,8 @@ export async function loadWeights(
   base: string | URL,
   opts: { fetcher?: Fetcher; onProgress?: (fraction: number) => void } = {},
 ): Promise<LoadedModel> {
+  // decodeWeights needs a backend: the CPU one, registered on first use (no import side effects).
+  await import('@tensorflow/tfjs-backend-cpu');
   const fetcher = opts.fetcher ?? defaultFetcher;
   const folder = resolveUrl(base);
   const jsonUrl = folder.pathname.endsWith('.json') ? folder : new URL('model.json', folder.href.replace(/\/?$/, '/'));
