@@ -49,6 +49,19 @@ async function open(server: StaticServer, b = browser): Promise<{ page: Page; er
 const doneSection = (page: Page, file: string) =>
   page.waitForSelector(`[data-testid="image-result"][data-file="${file}"][data-done="1"]`, { timeout: 600_000 });
 
+/** Keep only these networks selected (fewer networks: quicker). */
+async function keepOnly(page: Page, keep: string[]): Promise<void> {
+  for (const id of networkIds.filter((i) => !keep.includes(i))) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+}
+
+/** Click the first sample and wait until every selected network has answered; its file name. */
+async function classifyFirstSample(page: Page): Promise<string> {
+  await page.click('[data-testid="sample"]');
+  const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+  await doneSection(page, first);
+  return first;
+}
+
 describe('demo (built site)', () => {
   it('dropping a val JPEG shows eight cards, each with a top-1, top-5 bars and timings — the library’s own answers', async () => {
     const { page, errors } = await open(plain);
@@ -87,8 +100,7 @@ describe('demo (built site)', () => {
 
   it('a PNG, a corrupt JPEG and a CMYK JPEG each get a clear message; the page keeps working', async () => {
     const { page, errors } = await open(plain);
-    await page.click('[data-testid="network-toggle"][value="rgb-resnet50"]'); // fewer networks: quicker
-    for (const id of networkIds.filter((i) => !['late-concat', 'rgb-resnet50'].includes(i))) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
+    await keepOnly(page, ['late-concat']);
     const bad = badFixtures();
     const files = [
       { name: 'photo.png', fixture: 'png', says: /photo\.png is not a JPEG file — NotAJpegError/ },
@@ -103,9 +115,7 @@ describe('demo (built site)', () => {
     const said = await page.$$eval('[data-testid="error-message"]', (els) => els.map((e) => e.textContent ?? ''));
     for (const f of files) expect(said.some((s) => f.says.test(s)), `${f.name}: ${said.join(' | ')}`).toBe(true);
     // And the next file works.
-    await page.click('[data-testid="sample"]');
-    const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
-    await doneSection(page, first);
+    await classifyFirstSample(page);
     expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
@@ -138,10 +148,8 @@ describe('demo (built site)', () => {
 
   it(`works under ${CSP}`, async () => {
     const { page, errors } = await open(strict);
-    for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
-    await page.click('[data-testid="sample"]');
-    const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
-    await doneSection(page, first);
+    await keepOnly(page, ['late-concat']);
+    await classifyFirstSample(page);
     expect(await page.$$eval('[data-testid="result-card"][data-state="done"] [data-testid="top1"]', (els) => els.length)).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
@@ -154,19 +162,16 @@ describe('demo (built site)', () => {
     await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === 'activated');
     await page.reload(); // now controlled by the service worker, which keeps what this visit loads
     await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-    for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
-    await page.click('[data-testid="sample"]');
-    const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
-    await doneSection(page, first);
+    await keepOnly(page, ['late-concat']);
+    const first = await classifyFirstSample(page);
     const cached = await page.evaluate(async () => (await (await caches.open('dctvision-models-v1')).keys()).map((r) => r.url.split('/').slice(-2).join('/')));
     expect(cached).toEqual(expect.arrayContaining(['late-concat/model.json', 'late-concat/group1-shard1of1.bin']));
 
     await context.setOffline(true);
     await page.reload();
     await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-    for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
-    await page.click('[data-testid="sample"]');
-    await doneSection(page, first);
+    await keepOnly(page, ['late-concat']);
+    expect(await classifyFirstSample(page)).toBe(first);
     expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
     await context.close();
   }, 600_000);
@@ -192,10 +197,8 @@ describe('demo (built site)', () => {
       // The dev server serves the repository, so the parity models can stand in for trained ones.
       await page.goto(`${url}?models=/test/fixtures/parity/`);
       await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 120_000 });
-      for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
-      await page.click('[data-testid="sample"]');
-      const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
-      await doneSection(page, first);
+      await keepOnly(page, ['late-concat']);
+      await classifyFirstSample(page);
       expect(await page.$$eval('[data-testid="result-card"][data-state="done"] [data-testid="top1"]', (els) => els.length)).toBe(1);
       expect(errors).toEqual([]);
       await page.close();
@@ -209,10 +212,8 @@ describe('demo (built site)', () => {
     try {
       const { page, errors } = await open(plain, noGpu);
       await page.waitForFunction(() => /No WebGPU adapter/.test(document.querySelector('[data-testid="backend-banner"]')?.textContent ?? ''));
-      for (const id of networkIds.filter((i) => i !== 'late-concat')) await page.click(`[data-testid="network-toggle"][value="${id}"]`);
-      await page.click('[data-testid="sample"]');
-      const first = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
-      await doneSection(page, first);
+      await keepOnly(page, ['late-concat']);
+      await classifyFirstSample(page);
       const banner = await page.textContent('[data-testid="backend-banner"]');
       const backend = await page.getAttribute('[data-testid="backend-banner"]', 'data-backend');
       expect(['webgl', 'wasm', 'cpu']).toContain(backend);

@@ -21,11 +21,10 @@ const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
 const iterations = Number(opt('iterations', 10000));
 const seed = Number(opt('seed', 1));
-const sanitizedBuild = args.includes('--sanitized');
+const sanitized = args.includes('--sanitized');
 // ASan + UBSan instrumentation makes decoding several times slower; the bound scales with it.
-const limitMs = Number(opt('limit-ms', sanitizedBuild ? 10000 : 2000));
+const limitMs = Number(opt('limit-ms', sanitized ? 10000 : 2000));
 const json = args.includes('--json');
-const sanitized = sanitizedBuild;
 const replay = args.includes('--replay');
 const typed = new Set(['NotAJpegError', 'UnsupportedJpegError', 'CorruptJpegError', 'JpegLimitError']);
 

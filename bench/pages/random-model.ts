@@ -3,12 +3,7 @@
  * through LoadOptions.fetcher. Speed does not depend on the values; this lets the
  * benchmark run every network at any width (1.0, the paper's size, is not shipped).
  */
-import { plan, weightShapes, type Fetcher, type ModelJson } from '../../src/index.js';
-
-async function sha256Hex(data: ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+import { plan, sha256Hex, weightShapes, type Fetcher, type ModelJson } from '../../src/index.js';
 
 export async function randomModelFetcher(id: string, width: number, classes: number, seed = 1): Promise<Fetcher> {
   const p = plan(id, width, classes);

@@ -4,7 +4,7 @@
  * with their sha256, which loadWeights checks whatever serves them): cache first.
  * model.json may change when a model is retrained: network first, the cache when offline.
  */
-import { defaultFetcher, WeightsError, type Fetcher } from './weights.js';
+import { defaultFetcher, type Fetcher } from './weights.js';
 
 export const MODEL_CACHE = 'dctvision-models-v1';
 
@@ -50,4 +50,3 @@ export function cachingFetcher(cacheName = MODEL_CACHE, network: Fetcher = defau
 /** True where the Cache API can be used (secure contexts: https or localhost). */
 export const cacheAvailable = (): boolean => typeof caches !== 'undefined';
 
-export { WeightsError };

@@ -63,7 +63,8 @@ export const defaultFetcher: Fetcher = async (url) => {
   throw new WeightsError(`failed to load ${url.href}: HTTP ${res!.status}`);
 };
 
-async function sha256Hex(data: ArrayBuffer): Promise<string> {
+/** Hex sha256, as written in model.json's shardSha256. */
+export async function sha256Hex(data: ArrayBuffer): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', data);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
