@@ -28,13 +28,14 @@ const b16Full = args.includes('--b16-full');
 const spec = JSON.parse((await import('node:fs')).readFileSync(join(root, 'src/engine/networks.json'), 'utf8'));
 const allIds = Object.keys(spec.networks);
 const ids = opt('ids', allIds.join(',')).split(',');
-if (!ids.includes('rgb-resnet50')) ids.unshift('rgb-resnet50');
+const baseline = Object.keys(spec.networks).find((id) => spec.networks[id].baseline);
+if (!ids.includes(baseline)) ids.unshift(baseline);
 const rounds = Number(opt('rounds', quick ? 1 : 2));
 const outFile = opt('out', join(root, 'build/bench/infer.json'));
 const valDir = opt('val', join(root, '../shared/data/imagenette-224/val'));
 // The paper's FPS ratios to its ResNet-50.
 const paperTable = JSON.parse((await import('node:fs')).readFileSync(join(root, 'src/engine/paper.json'), 'utf8')).networks;
-const paper = Object.fromEntries(Object.entries(paperTable).filter(([id]) => id !== 'rgb-resnet50').map(([id, p]) => [id, p.fpsRatio]));
+const paper = Object.fromEntries(Object.entries(paperTable).filter(([id]) => id !== baseline).map(([id, p]) => [id, p.fpsRatio]));
 
 const out = join(root, 'build/bench-infer');
 await buildPages(out, ['bench/pages/infer.html']);
@@ -68,7 +69,7 @@ try {
     const t0 = performance.now();
     const r = await page.evaluate((c) => window.bench.measure(c), cfg);
     await page.close();
-    const rgb = r.results.find((x) => x.id === 'rgb-resnet50');
+    const rgb = r.results.find((x) => x.id === baseline);
     const rows = r.results.map((x) => ({
       id: x.id,
       b1: x.b1,
@@ -96,7 +97,7 @@ try {
 }
 const shipped = result.widths[0.25] ?? result.widths[widths[0]];
 result.speedup_end_to_end = Object.fromEntries(
-  shipped.rows.filter((x) => x.id !== 'rgb-resnet50').map((x) => [x.id, Number((x.throughput_ratio_b16 ?? x.latency_ratio_b1).toFixed(3))]),
+  shipped.rows.filter((x) => x.id !== baseline).map((x) => [x.id, Number((x.throughput_ratio_b16 ?? x.latency_ratio_b1).toFixed(3))]),
 );
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');

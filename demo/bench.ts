@@ -1,7 +1,7 @@
 /** The benchmark panel: N images through each selected network, charts and a table. */
 import type { Timings } from '../src/index.js';
 import { barChart } from './chart.js';
-import { getModel, metricsFor, networks, paperFor } from './models.js';
+import { baseline, getModel, metricsFor, networks, paperFor } from './models.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,8 +37,8 @@ export async function runBenchmark(ids: string[], inputs: Uint8Array[], n: numbe
       speedup: null,
     });
   }
-  const rgb = rows.find((r) => r.id === 'rgb-resnet50');
-  for (const r of rows) r.speedup = rgb ? r.throughput / rgb.throughput : null;
+  const base = rows.find((r) => r.id === baseline);
+  for (const r of rows) r.speedup = base ? r.throughput / base.throughput : null;
   return rows;
 }
 

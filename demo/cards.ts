@@ -1,6 +1,7 @@
 /** One section per image: what the DCT networks see, and one card per network. */
 import type { Classification, DctImage, DctVisionModel } from '../src/index.js';
 import { dctView } from './dct-view.js';
+import { baseline } from './models.js';
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
@@ -25,7 +26,7 @@ export function imageSection(name: string, url: string, img: DctImage): { root: 
 
 export function pendingCard(id: string, title: string): HTMLElement {
   const card = document.createElement('div');
-  card.className = `card${id === 'rgb-resnet50' ? ' rgb' : ''}`;
+  card.className = `card${id === baseline ? ' rgb' : ''}`;
   card.dataset.testid = 'result-card';
   card.dataset.variant = id;
   card.dataset.state = 'pending';

@@ -1,5 +1,5 @@
 /** The demo's models: loaded on first use with progress, cached, shared decoder pool. */
-import { DecoderPool, load, specDocument, type DctVisionModel } from '../src/index.js';
+import { DecoderPool, baselineId, load, specDocument, type DctVisionModel } from '../src/index.js';
 import paper from '../src/engine/paper.json';
 
 export const pool = new DecoderPool();
@@ -8,6 +8,8 @@ const params = new URLSearchParams(location.search);
 export const modelsBase = new URL(params.get('models') ?? 'models/', location.href);
 
 export const networks = Object.keys(specDocument.networks).map((id) => ({ id, title: specDocument.networks[id].title ?? id }));
+/** The network the others are compared with (marked in networks.json). */
+export const baseline = baselineId();
 export const paperFor = (id: string) => (paper.networks as Record<string, { top1Error: number; top5Error: number; fps: number; fpsRatio: number }>)[id];
 
 export type ModelState =

@@ -1,6 +1,10 @@
 // Every bad input gets its own typed error; nothing leaks or spoils later requests.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import codes from '../src/decode/codes.json' with { type: 'json' };
+import { decoderError, featureName } from '../src/decode/codes.js';
 import {
   CorruptJpegError,
   JpegLimitError,
@@ -9,6 +13,7 @@ import {
   WasmDecoder,
 } from '../src/index.js';
 import { badFixtures, dimensions, imagenetteSample, validFixtures } from './helpers/fixtures.js';
+import { root } from './helpers/paths.js';
 
 const classes = { NotAJpegError, UnsupportedJpegError, CorruptJpegError, JpegLimitError };
 let decoder: WasmDecoder;
@@ -17,6 +22,37 @@ beforeAll(async () => {
 });
 
 const good = new Uint8Array(readFileSync(imagenetteSample(1)[0]));
+
+describe('failure codes: one table for the C shim and TypeScript', () => {
+  it('wasm/shim/dct_codes.h is generated from src/decode/codes.json and current', () => {
+    execFileSync('node', [join(root, 'wasm/codes.mjs'), '--check']);
+    const header = readFileSync(join(root, 'wasm/shim/dct_codes.h'), 'utf8');
+    expect(header).toContain(`#define DCT_LIMIT_MAX_SCANS ${codes.limit.maxScans}`);
+    expect(header).toContain(`#define DCT_UNSUPPORTED_LOSSLESS ${codes.unsupported.lossless}`);
+  });
+  it('every limit code gives a JpegLimitError naming that limit', () => {
+    for (const [name, code] of Object.entries(codes.limit)) {
+      const e = decoderError(codes.kind.limit, code, 0, 'x');
+      expect(e).toBeInstanceOf(JpegLimitError);
+      expect((e as JpegLimitError).limit).toBe(name === 'none' ? 'memory' : name);
+    }
+  });
+  it('every unsupported-feature code gives an UnsupportedJpegError naming the feature', () => {
+    const expected: Record<string, string> = {
+      none: 'not-compiled', cmyk: 'CMYK', precision: '12-bit', components: '12-component', lossless: 'lossless',
+      hierarchical: 'hierarchical', arithmetic: 'arithmetic', notCompiled: 'not-compiled',
+    };
+    expect(Object.keys(codes.unsupported).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, code] of Object.entries(codes.unsupported)) {
+      const e = decoderError(codes.kind.unsupported, code, 12, 'a message that says nothing useful');
+      expect(e).toBeInstanceOf(UnsupportedJpegError);
+      expect((e as UnsupportedJpegError).feature, name).toBe(expected[name]);
+      expect(featureName(code, 12)).toBe(expected[name]);
+    }
+    expect(decoderError(codes.kind.notAJpeg, 0, 0, 'CMYK').name).toBe('NotAJpegError'); // text plays no part
+    expect(decoderError(codes.kind.corrupt, 0, 0, '12-bit').name).toBe('CorruptJpegError');
+  });
+});
 
 describe('typed errors (in-thread decoder)', () => {
   it.each(badFixtures().map((f) => [f.name, f]))('%s', (_, f) => {

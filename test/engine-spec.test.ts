@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SpecError, plan, specDocument, type SpecDocument } from '../src/engine/plan.js';
+import { SpecError, baselineId, plan, specDocument, type SpecDocument } from '../src/engine/plan.js';
 import { WeightsError, loadWeights } from '../src/engine/weights.js';
 import { root } from './helpers/paths.js';
 
@@ -72,6 +72,49 @@ describe('parameter and MAC counts', () => {
       for (const s of plan(id, 0.25, 10).steps) {
         for (const c of [s.cout, ...(s.blocks ?? []).flatMap((b) => [b.mid, b.out])]) if (c !== undefined) expect(c % 8).toBe(0);
       }
+    }
+  });
+});
+
+describe('what each network reads comes from the spec, the same in both builders', () => {
+  const pyInputs = () =>
+    JSON.parse(
+      execFileSync(
+        '/usr/bin/python3',
+        ['-c', 'import json\nfrom dctvision_train.spec import baseline_id, load_specs, plan\nd = load_specs()\nprint(json.dumps({"baseline": baseline_id(d), "inputs": {n: plan(d, n, 0.25, 10)["input"] for n in d["networks"]}}))'],
+        { cwd: join(root, 'training'), encoding: 'utf8' },
+      ),
+    ) as { baseline: string; inputs: Record<string, { kind: string; size: number; chroma_size?: number }> };
+  it('input kind and geometry, and the baseline, agree between TypeScript and PyTorch', () => {
+    const py = pyInputs();
+    expect(baselineId()).toBe('rgb-resnet50');
+    expect(py.baseline).toBe(baselineId());
+    for (const id of Object.keys(specDocument.networks)) {
+      const g = plan(id, 0.25, 10).input;
+      expect({ kind: g.kind, size: g.size, chroma_size: g.kind === 'dct' ? g.chromaSize : undefined }).toEqual({ chroma_size: undefined, ...py.inputs[id] });
+      expect(g).toEqual(id === 'rgb-resnet50' ? { kind: 'rgb', size: 224 } : { kind: 'dct', size: 224, chromaSize: 112 });
+    }
+  });
+  it('a spec whose input kind does not match its inputs, or with two baselines, is refused', () => {
+    const d = structuredClone(specDocument);
+    d.networks.upsampling.input = 'rgb';
+    expect(() => plan('upsampling', 1, 10, d)).toThrow(/an "rgb" network reads exactly one input, rgb/);
+    d.networks.upsampling.input = 'dct';
+    d.networks.upsampling.inputs.cr = [28, 28, 64];
+    expect(() => plan('upsampling', 1, 10, d)).toThrow(/cb and cr must be equal/);
+    const e = structuredClone(specDocument);
+    e.networks.upsampling.baseline = true;
+    expect(() => baselineId(e)).toThrow(/exactly one network must be marked "baseline", found 2/);
+  });
+});
+
+describe('the parity fixtures are not stale', () => {
+  it("each fixture's embedded spec row and input contract equal networks.json (rerun make_parity_fixtures.py otherwise)", () => {
+    for (const id of Object.keys(specDocument.networks)) {
+      const j = JSON.parse(readFileSync(join(root, 'test/fixtures/parity', id, 'model.json'), 'utf8'));
+      expect(j.spec, id).toEqual(specDocument.networks[id]);
+      expect(j.input.kind, id).toBe(specDocument.networks[id].input);
+      expect(j.input.shapes, id).toEqual(specDocument.networks[id].inputs);
     }
   });
 });

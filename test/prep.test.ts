@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmDecoder } from '../src/index.js';
 import { planPrep } from '../src/prep/geometry.js';
-import { prepareReference } from '../src/prep/reference.js';
+import { prepareCpu } from '../src/prep/cpu.js';
 import { fixtureDir, imagenetteSample } from './helpers/fixtures.js';
 import { pixelReference } from './helpers/pixel-reference.js';
 import { withOrientation } from './helpers/exif.js';
@@ -57,7 +57,7 @@ describe('DCT-domain preparation matches the pixel-domain reference', () => {
       const img = decoder.decode(bytes);
       expect(img.orientation).toBe(o);
       const plan = planPrep(img);
-      const ours = prepareReference(plan, img.components);
+      const ours = prepareCpu(plan, img.components);
       const ref = pixelReference(oriented, o);
       const err = relL2([ours.y, ours.cb, ours.cr], [ref.y, ref.cb, ref.cr]);
       measured.push(`${name} o${o}: ${err.toExponential(2)}`);
@@ -70,7 +70,7 @@ describe('DCT-domain preparation matches the pixel-domain reference', () => {
     const img = decoder.decode(new Uint8Array(readFileSync(path)));
     const ref = pixelReference(path, 6);
     for (const wrong of [8, 5, 1]) {
-      const ours = prepareReference(planPrep({ ...img, orientation: wrong }), img.components);
+      const ours = prepareCpu(planPrep({ ...img, orientation: wrong }), img.components);
       expect(relL2([ours.y, ours.cb, ours.cr], [ref.y, ref.cb, ref.cr])).toBeGreaterThan(0.1);
     }
   });

@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dctvision_train.model import Network  # noqa: E402
-from dctvision_train.spec import load_specs  # noqa: E402
+from dctvision_train.spec import baseline_id, load_specs  # noqa: E402
 
 
 def throughput(name, width, classes, batch, repeats, iters, device):
@@ -53,19 +53,20 @@ def main(argv=None):
     args = p.parse_args(argv)
     device = torch.device(args.device)
     rows = {}
-    for name in load_specs()["networks"]:
+    specs = load_specs()
+    for name in specs["networks"]:
         ips, params, macs = throughput(name, args.width, args.classes, args.batch, args.repeats, args.iters, device)
         rows[name] = dict(images_per_s=ips, params=params, macs=macs)
-    base = rows["rgb-resnet50"]["images_per_s"]
+    base = rows[baseline_id(specs)]["images_per_s"]
     for r in rows.values():
-        r["ratio_to_rgb"] = r["images_per_s"] / base
+        r["ratio_to_baseline"] = r["images_per_s"] / base
     result = dict(width=args.width, classes=args.classes, batch=args.batch, repeats=args.repeats, iters=args.iters,
                   device=torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
                   precision="bf16 autocast, channels_last" if device.type == "cuda" else "float32",
                   torch=torch.__version__, networks=rows)
     print(f"| network | params | GMACs | images/s | ÷ RGB |  (width {args.width}, batch {args.batch}, {result['device']})")
     for n, r in rows.items():
-        print(f"| {n} | {r['params'] / 1e6:.2f} M | {r['macs'] / 1e9:.2f} | {r['images_per_s']:.0f} | {r['ratio_to_rgb']:.2f} |")
+        print(f"| {n} | {r['params'] / 1e6:.2f} M | {r['macs'] / 1e9:.2f} | {r['images_per_s']:.0f} | {r['ratio_to_baseline']:.2f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     return result

@@ -23,10 +23,10 @@ WIDTH, CLASSES, BATCH = 0.125, 10, 2
 
 
 def inputs_for(plan, gen):
+    rgb = plan["input"]["kind"] == "rgb"
     out = {}
     for name, (h, w, c) in plan["inputs"].items():
-        scale = 255.0 if name == "rgb" else 40.0
-        out[name] = torch.rand((BATCH, h, w, c), generator=gen) * scale if name == "rgb" else torch.randn((BATCH, h, w, c), generator=gen) * scale
+        out[name] = torch.rand((BATCH, h, w, c), generator=gen) * 255.0 if rgb else torch.randn((BATCH, h, w, c), generator=gen) * 40.0
     return out
 
 
@@ -42,8 +42,9 @@ def main():
             if s["op"] == "bn":
                 bn = model.layers[s["id"]]
                 with torch.no_grad():
-                    bn.running_var.fill_(255.0 ** 2 / 12 if "rgb" in model.plan["inputs"] else 1600.0)
-                    bn.running_mean.fill_(127.5 if "rgb" in model.plan["inputs"] else 0.0)
+                    rgb = model.plan["input"]["kind"] == "rgb"
+                    bn.running_var.fill_(255.0 ** 2 / 12 if rgb else 1600.0)
+                    bn.running_mean.fill_(127.5 if rgb else 0.0)
         model.eval().fold_()
         out_dir = OUT / name
         export_model(model, out_dir, [f"class {k}" for k in range(CLASSES)], dtype="float16")

@@ -107,7 +107,7 @@ def fit(args, data, ctx):
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
     model = Network(args.network, args.width, len(class_ids)).to(device)
-    kind = "rgb" if "rgb" in model.plan["inputs"] else "dct"
+    kind = model.plan["input"]["kind"]
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None) if distributed else model

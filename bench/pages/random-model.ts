@@ -29,7 +29,7 @@ export async function randomModelFetcher(id: string, width: number, classes: num
     width,
     classes,
     classNames: Array.from({ length: classes }, (_, i) => `class ${i}`),
-    input: { kind: 'rgb' in p.inputs ? 'rgb' : 'dct', shapes: p.inputs as ModelJson['input']['shapes'], description: 'random weights (benchmark)' },
+    input: { kind: p.input.kind, shapes: p.inputs as ModelJson['input']['shapes'], description: 'random weights (benchmark)' },
     weightsManifest: [{ paths: ['weights.bin'], weights: shapes.map(([name, shape]) => ({ name, shape, dtype: 'float32' as const })) }],
     shardSha256: [[await sha256Hex(shard)]],
   };

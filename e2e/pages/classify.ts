@@ -39,7 +39,7 @@ async function imgVsUrl(id: string, url: string) {
 }
 
 /** n classifications cycling through urls; tensor count and GPU bytes after each pass. */
-async function longRun(id: string, backend: BackendName, urls: string[], n: number) {
+async function longRun(id: string, backend: BackendName, urls: string[], n: number, every: number) {
   const m = await get(id, backend);
   for (const u of urls) await m.classify(u); // warm-up: every geometry once
   const mem = () => tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
@@ -48,7 +48,7 @@ async function longRun(id: string, backend: BackendName, urls: string[], n: numb
   for (let i = 0; i < n; i++) {
     const r = await m.classify(urls[i % urls.length]);
     times.push(r.timings.total);
-    if ((i + 1) % 100 === 0) {
+    if ((i + 1) % every === 0) {
       const m = mem();
       samples.push({ i: i + 1, tensors: m.numTensors, bytes: m.numBytes, gpuUsed: m.numBytesInGPU, gpuAllocated: m.numBytesAllocatedInGPU });
     }

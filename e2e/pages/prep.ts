@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { DecoderPool, planPrep, prepareReference } from '../../src/index.js';
+import { DecoderPool, planPrep, prepareCpu } from '../../src/index.js';
 import { GpuPrepPlan, prepareWebGPU } from '../../src/prep/webgpu.js';
 
 const pool = new DecoderPool({ size: 1 });
@@ -20,7 +20,7 @@ async function compare(url: string) {
   tf.dispose([out.y, out.cb, out.cr]);
   const leaked = tf.memory().numTensors - before;
   gpu.dispose();
-  const ref = prepareReference(plan, deq.components);
+  const ref = prepareCpu(plan, deq.components);
   let num = 0;
   let den = 0;
   [ref.y, ref.cb, ref.cr].forEach((r, p) => r.forEach((v, i) => ((num += (v - got[p][i]) ** 2), (den += v * v))));

@@ -39,6 +39,28 @@ function registerBackends(): Promise<void> {
   return registered;
 }
 
+/** No backend could be started (or none of those asked for). */
+export class BackendError extends Error {
+  override name = 'BackendError';
+}
+
+let turn: Promise<unknown> = Promise.resolve();
+/**
+ * tfjs has one active backend per page, and switching it is asynchronous. Work that must
+ * run on one backend (starting it, preparing inputs, dispatching a forward pass) goes
+ * through here one at a time, so a model on WebGPU and one on WASM classifying at once each
+ * run on their own: nothing can switch the backend between the switch and `fn`.
+ * Reading results back (tensor.data()) needs no turn: a tensor reads from its own backend.
+ */
+export function onBackend<T>(name: BackendName | undefined, fn: () => T | Promise<T>): Promise<T> {
+  const run = turn.then(async () => {
+    if (name && tf.getBackend() !== name && !(await tf.setBackend(name))) throw new BackendError(`backend '${name}' could not be activated`);
+    return fn();
+  });
+  turn = run.catch(() => {});
+  return run;
+}
+
 export interface BackendChoice {
   name: BackendName;
   /** Backends tried before it, with why they were skipped. */
@@ -47,6 +69,10 @@ export interface BackendChoice {
 
 export async function chooseBackend(preferred?: BackendName | BackendName[]): Promise<BackendChoice> {
   await registerBackends();
+  return onBackend(undefined, () => firstWorking(preferred));
+}
+
+async function firstWorking(preferred?: BackendName | BackendName[]): Promise<BackendChoice> {
   const order = preferred ? (Array.isArray(preferred) ? preferred : [preferred]) : BACKEND_ORDER;
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
@@ -60,5 +86,5 @@ export async function chooseBackend(preferred?: BackendName | BackendName[]): Pr
       skipped.push({ name, reason: (e as Error).message });
     }
   }
-  throw new Error(`no TensorFlow.js backend available (tried ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`);
+  throw new BackendError(`no TensorFlow.js backend available (tried ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`);
 }

@@ -11,18 +11,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DecoderPool } from '../decode/pool.js';
-import { CorruptJpegError } from '../decode/errors.js';
-import { readJpegHeader } from '../decode/header.js';
-import type { DctImage, LimitOptions } from '../decode/types.js';
+import type { LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
 import { loadWeights, WeightsError, type Fetcher, type LoadedModel } from '../engine/weights.js';
 import { cacheAvailable, cachingFetcher } from '../engine/cache.js';
-import { planPrep, type PrepPlan } from '../prep/geometry.js';
-import type { GpuPrepPlan } from '../prep/webgpu.js';
-import { prepareRgb } from '../prep/pixels.js';
-import { prepareReference } from '../prep/reference.js';
-import { chooseBackend, type BackendChoice, type BackendName } from './backend.js';
-import { inputBytes, type ImageInput } from './input.js';
+import { InputPipeline, type Decoded } from '../prep/pipeline.js';
+import type { ImageInput } from '../prep/input.js';
+import { chooseBackend, onBackend, type BackendChoice, type BackendName } from './backend.js';
 import { assetBase } from '../util/assets.js';
 import { resolveUrl } from '../util/env.js';
 
@@ -96,27 +91,27 @@ export interface BatchClassification extends Classification {
   batchSize: number;
 }
 
-type Decoded = { kind: 'dct'; img: DctImage } | { kind: 'rgb'; data: Uint8Array; width: number; height: number; orientation: number };
-
 /** `models/<id>/` relative to the page (Node: the working directory; script tag: the script). */
 const defaultModelUrl = (id: string): URL => {
   const base = assetBase();
   return base ? new URL(`models/${id}/`, base) : resolveUrl(`models/${id}/`);
 };
 
+/** classify() on a model after dispose(). */
+export class ModelDisposedError extends Error {
+  override name = 'ModelDisposedError';
+}
+
 export class DctVisionModel {
-  private readonly plans = new Map<string, { plan: PrepPlan; gpu?: GpuPrepPlan }>();
-  private gpuPrep?: typeof import('../prep/webgpu.js');
   private disposed = false;
 
   private constructor(
     readonly id: string,
     private readonly loaded: LoadedModel,
+    private readonly pipeline: InputPipeline,
     private readonly decoder: DecoderPool,
     private readonly ownsDecoder: boolean,
     private readonly choice: BackendChoice,
-    private readonly limits: LimitOptions,
-    private readonly rgbDecoder: 'browser' | 'wasm',
   ) {}
 
   /** The TensorFlow.js backend that runs this model. */
@@ -144,28 +139,34 @@ export class DctVisionModel {
     return this.loaded.json.classNames;
   }
 
-  /** 'dct' for the seven DCT networks, 'rgb' for the baseline. */
+  /** What the network reads (from its spec): 'dct' coefficient planes or 'rgb' pixels. */
   get inputKind(): 'dct' | 'rgb' {
-    return this.loaded.json.input.kind;
+    return this.loaded.plan.input.kind;
   }
 
   static async create(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
     const choice = await chooseBackend(opts.backend);
-    const loaded = await loadWeights(opts.modelUrl ?? defaultModelUrl(id), { onProgress: opts.onProgress, fetcher: opts.fetcher ?? (opts.cache && cacheAvailable() ? cachingFetcher() : undefined) });
+    const url = opts.modelUrl ?? defaultModelUrl(id);
+    const loaded = await loadWeights(url, {
+      onProgress: opts.onProgress,
+      fetcher: opts.fetcher ?? (opts.cache && cacheAvailable() ? cachingFetcher() : undefined),
+      allocate: (make) => onBackend(choice.name, make),
+    });
     // A load that fails after the weights were uploaded must not leave them (or workers) behind.
     let model: DctVisionModel | undefined;
+    const decoder = opts.decoder ?? new DecoderPool();
     try {
-      if (loaded.json.network !== id) throw new WeightsError(`the model at ${opts.modelUrl ?? defaultModelUrl(id)} is '${loaded.json.network}', not '${id}'`);
-      const browserDecode = typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
-      const rgbDecoder = opts.rgbDecoder ?? (browserDecode ? 'browser' : 'wasm');
-      if (rgbDecoder === 'browser' && !browserDecode) throw new Error("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
-      const decoder = opts.decoder ?? new DecoderPool();
-      model = new DctVisionModel(id, loaded, decoder, !opts.decoder, choice, opts.limits ?? {}, rgbDecoder);
+      if (loaded.json.network !== id) throw new WeightsError(`the model at ${url} is '${loaded.json.network}', not '${id}'`);
+      const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu' });
+      model = new DctVisionModel(id, loaded, pipeline, decoder, !opts.decoder, choice);
       await model.warmUp();
       return model;
     } catch (e) {
       if (model) model.dispose();
-      else tf.dispose(Object.values(loaded.weights));
+      else {
+        tf.dispose(Object.values(loaded.weights));
+        if (!opts.decoder) decoder.terminate();
+      }
       throw e;
     }
   }
@@ -176,25 +177,30 @@ export class DctVisionModel {
    * zeros uploads the weights.
    */
   private async warmUp(): Promise<void> {
-    const zeros = () =>
-      tf.tidy(() => Object.fromEntries(Object.entries(this.loaded.plan.inputs).map(([k, [h, w, c]]) => [k, tf.zeros([1, h, w, c]) as tf.Tensor4D])));
-    if (this.backend === 'webgpu') {
-      this.gpuPrep = await import('../prep/webgpu.js');
-      const backend = tf.backend() as unknown as { checkCompileCompletionAsync(): Promise<void> };
-      tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
-      try {
-        const inputs = zeros();
-        const logits = forward(this.loaded.plan, this.loaded.weights, inputs);
-        tf.dispose([logits, ...Object.values(inputs)]);
-        await backend.checkCompileCompletionAsync();
-      } finally {
-        tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+    const shapes = this.pipeline.shapes;
+    const zeros = () => tf.tidy(() => Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, tf.zeros([1, ...s]) as tf.Tensor4D])));
+    await onBackend(this.backend, async () => {
+      if (this.backend === 'webgpu') {
+        const backend = tf.backend() as unknown as { checkCompileCompletionAsync(): Promise<void> };
+        tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+        try {
+          const inputs = zeros();
+          const logits = forward(this.loaded.plan, this.loaded.weights, inputs);
+          tf.dispose([logits, ...Object.values(inputs)]);
+          await backend.checkCompileCompletionAsync();
+        } finally {
+          tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+        }
       }
-    }
-    const inputs = zeros();
-    const logits = forward(this.loaded.plan, this.loaded.weights, inputs);
+    });
+    const logits = await onBackend(this.backend, () => {
+      const inputs = zeros();
+      const out = forward(this.loaded.plan, this.loaded.weights, inputs);
+      tf.dispose(Object.values(inputs));
+      return out;
+    });
     await logits.data();
-    tf.dispose([logits, ...Object.values(inputs)]);
+    logits.dispose();
   }
 
   /** Logits for one image (Float32Array, one per class). */
@@ -206,7 +212,6 @@ export class DctVisionModel {
     const r = await this.run(input, opts.signal);
     return { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings };
   }
-
   /**
    * Several images through one forward pass per chunk of `batchSize`: files are decoded in
    * parallel by the worker pool, prepared, stacked and inferred together. Each entry is that
@@ -229,8 +234,7 @@ export class DctVisionModel {
     if (this.disposed) return;
     this.disposed = true;
     tf.dispose(Object.values(this.loaded.weights));
-    for (const e of this.plans.values()) e.gpu?.dispose();
-    this.plans.clear();
+    this.pipeline.dispose();
     if (this.ownsDecoder) this.decoder.terminate();
   }
 
@@ -244,41 +248,63 @@ export class DctVisionModel {
       .slice(0, Math.max(1, Math.min(k, logits.length)));
   }
 
-  private async enter(): Promise<void> {
-    if (this.disposed) throw new Error('model is disposed');
-    // tfjs has one active backend per page: models loaded on different ones take turns.
-    if (tf.getBackend() !== this.backend) await tf.setBackend(this.backend);
+  private checkOpen(): void {
+    if (this.disposed) throw new ModelDisposedError(`model '${this.id}' is disposed`);
+  }
+
+  /**
+   * Decoded files → input tensors (stacked), then → logits: each step in this model's backend
+   * turn, so no other model can switch the backend under it. Tensors keep their backend between turns.
+   */
+  private prepare(decoded: Decoded[]): Promise<Record<string, tf.Tensor4D>> {
+    return onBackend(this.backend, () => {
+      this.checkOpen();
+      const parts = decoded.map((d) => this.pipeline.tensors(d));
+      if (parts.length === 1) return parts[0];
+      const inputs = Object.fromEntries(Object.keys(parts[0]).map((name) => [name, tf.concat(parts.map((p) => p[name]))]));
+      tf.dispose(parts.flatMap((p) => Object.values(p)));
+      return inputs;
+    });
+  }
+
+  private async forwardPass(inputs: Record<string, tf.Tensor4D>): Promise<Float32Array> {
+    const out = await onBackend(this.backend, () => {
+      try {
+        this.checkOpen();
+        return forward(this.loaded.plan, this.loaded.weights, inputs);
+      } finally {
+        tf.dispose(Object.values(inputs));
+      }
+    });
+    try {
+      return (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
   }
 
   private async run(input: ImageInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
-    await this.enter();
+    this.checkOpen();
     const t0 = performance.now();
-    const decoded = await this.decodeInput(input, signal);
+    const decoded = await this.pipeline.decode(input, signal);
     const t1 = performance.now();
-    const inputs = this.prepInputs(decoded);
+    const inputs = await this.prepare([decoded]);
     const t2 = performance.now();
-    const out = forward(this.loaded.plan, this.loaded.weights, inputs);
-    const logits = (await out.data()) as Float32Array;
-    tf.dispose([out, ...Object.values(inputs)]);
+    const logits = await this.forwardPass(inputs);
     const t3 = performance.now();
     return { logits, timings: { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 } };
   }
 
-  private async runBatch(inputs: ImageInput[], signal?: AbortSignal) {
-    await this.enter();
+  private async runBatch(files: ImageInput[], signal?: AbortSignal) {
+    this.checkOpen();
     const t0 = performance.now();
-    const decoded = await Promise.all(inputs.map((i) => this.decodeInput(i, signal).catch((e: Error) => e)));
+    const decoded = await Promise.all(files.map((i) => this.pipeline.decode(i, signal).catch((e: Error) => e)));
     const t1 = performance.now();
     const good = decoded.filter((d): d is Decoded => !(d instanceof Error));
     if (!good.length) return decoded as Error[];
-    const parts = good.map((d) => this.prepInputs(d));
-    const stacked: Record<string, tf.Tensor4D> = {};
-    for (const name of Object.keys(parts[0])) stacked[name] = parts.length === 1 ? parts[0][name] : tf.concat(parts.map((p) => p[name]));
-    if (parts.length > 1) tf.dispose(parts.flatMap((p) => Object.values(p)));
+    const inputs = await this.prepare(good);
     const t2 = performance.now();
-    const out = forward(this.loaded.plan, this.loaded.weights, stacked);
-    const all = (await out.data()) as Float32Array;
-    tf.dispose([out, ...Object.values(stacked)]);
+    const all = await this.forwardPass(inputs);
     const t3 = performance.now();
     const timings = { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 };
     const classes = all.length / good.length;
@@ -287,75 +313,6 @@ export class DctVisionModel {
       d instanceof Error ? d : { logits: all.slice(row * classes, ++row * classes), timings, batchSize: good.length },
     );
   }
-
-  private async decodeInput(input: ImageInput, signal?: AbortSignal): Promise<Decoded> {
-    const bytes = await inputBytes(input, signal);
-    if (this.inputKind === 'rgb') {
-      const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
-      return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
-    }
-    // On WebGPU the kernels dequantize the raw int16 coefficients themselves.
-    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: !this.gpuPrep }) };
-  }
-
-  private prepInputs(d: Decoded): Record<string, tf.Tensor4D> {
-    if (d.kind === 'dct') return this.dctInputs(d.img);
-    return { rgb: tf.tensor4d(prepareRgb(d.data, d.width, d.height, d.orientation), [1, 224, 224, 3]) };
-  }
-
-  private dctInputs(img: DctImage): Record<string, tf.Tensor4D> {
-    const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}`).join('')}`;
-    let entry = this.plans.get(key);
-    if (!entry) {
-      const plan = planPrep(img);
-      entry = { plan, gpu: this.gpuPrep ? new this.gpuPrep.GpuPrepPlan(plan) : undefined };
-      if (this.plans.size >= 16) {
-        const oldest = this.plans.keys().next().value!;
-        this.plans.get(oldest)!.gpu?.dispose();
-        this.plans.delete(oldest);
-      }
-      this.plans.set(key, entry);
-    } else {
-      this.plans.delete(key); // most recently used last
-      this.plans.set(key, entry);
-    }
-    if (entry.gpu && this.gpuPrep) return { ...this.gpuPrep.prepareWebGPU(entry.gpu, img.components) };
-    const plan = entry.plan;
-    const planes = plan.identity
-      ? { y: Float32Array.from(img.components[0].coefficients), cb: Float32Array.from(img.components[1].coefficients), cr: Float32Array.from(img.components[2].coefficients) }
-      : prepareReference(plan, img.components);
-    return {
-      y: tf.tensor4d(planes.y, [1, 28, 28, 64]),
-      cb: tf.tensor4d(planes.cb, [1, 14, 14, 64]),
-      cr: tf.tensor4d(planes.cr, [1, 14, 14, 64]),
-    };
-  }
-}
-
-/**
- * The browser's decoder, with the EXIF orientation applied by it; the header is
- * checked first so the baseline refuses what the DCT path refuses, with the same errors.
- */
-async function browserRgb(bytes: Uint8Array, limits: LimitOptions): Promise<{ data: Uint8Array; width: number; height: number; orientation: number }> {
-  readJpegHeader(bytes, limits.maxPixels);
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/jpeg' }), { imageOrientation: 'from-image' });
-  } catch (e) {
-    throw new CorruptJpegError(`the browser could not decode this JPEG: ${(e as Error).message}`);
-  }
-  const { width, height } = bitmap;
-  const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  const rgba = ctx.getImageData(0, 0, width, height).data;
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    data[j] = rgba[i];
-    data[j + 1] = rgba[i + 1];
-    data[j + 2] = rgba[i + 2];
-  }
-  return { data, width, height, orientation: 1 };
 }
 
 /** Load a network by id (`rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */

@@ -2,7 +2,9 @@
  * A pool of decoder workers (module workers in browsers, worker_threads in Node).
  * The WebAssembly is compiled once and shared with every worker; results come
  * back as transferred buffers. A request that fails, is aborted or loses its
- * worker rejects alone: the pool replaces a lost worker and carries on.
+ * worker rejects alone: the pool replaces a lost worker and carries on. Every request
+ * settles: when replacement workers keep failing to start, the pool declares itself
+ * broken and rejects what waits (DecoderWorkerError) instead of waiting forever.
  */
 import { DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
@@ -18,6 +20,8 @@ export interface DecoderPoolOptions {
   wasmUrl?: URL | string;
   /** An already compiled decoder module (skips fetching and compiling). */
   wasmModule?: WebAssembly.Module;
+  /** URL of the decoder worker script, when it is not served next to the library. */
+  workerUrl?: URL | string;
 }
 
 export interface RequestOptions {
@@ -60,6 +64,9 @@ interface Job {
 /** Requests in flight per worker: enough to hide the message round trip. */
 const PIPELINE_DEPTH = 4;
 
+/** Worker start failures in a row (no worker became ready in between) after which the pool gives up. */
+const MAX_START_FAILURES = 3;
+
 
 async function defaultPoolSize(): Promise<number> {
   let n = 2;
@@ -70,13 +77,15 @@ async function defaultPoolSize(): Promise<number> {
 
 type Events = { message(m: WorkerResponse): void; failure(reason: string): void };
 
-async function spawn(events: Events): Promise<WorkerHandle> {
+async function spawn(events: Events, workerUrl?: URL | string): Promise<WorkerHandle> {
   if (!isNode) {
     const base = assetBase();
     // Written out literally so bundlers (Vite) find and emit the worker.
-    const w = base
-      ? new Worker(new URL('dctvision-worker.js', base), { type: 'module', name: 'dctvision-decoder' })
-      : new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'dctvision-decoder' });
+    const w = workerUrl
+      ? new Worker(workerUrl, { type: 'module', name: 'dctvision-decoder' })
+      : base
+        ? new Worker(new URL('dctvision-worker.js', base), { type: 'module', name: 'dctvision-decoder' })
+        : new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'dctvision-decoder' });
     w.addEventListener('message', (e: MessageEvent<WorkerResponse>) => events.message(e.data));
     w.addEventListener('error', (e) => {
       e.preventDefault();
@@ -86,7 +95,7 @@ async function spawn(events: Events): Promise<WorkerHandle> {
     return { post: (m, t = []) => w.postMessage(m, t), terminate: () => w.terminate(), busy: () => {} };
   }
   const { Worker: NodeWorker } = await import(/* @vite-ignore */ 'node:worker_threads');
-  const w = new NodeWorker(new URL('./worker.js', import.meta.url));
+  const w = new NodeWorker(workerUrl ? new URL(workerUrl) : await nodeWorkerUrl());
   w.on('message', (m: WorkerResponse) => events.message(m));
   w.on('error', (e: Error) => events.failure(e.message));
   w.on('exit', (code: number) => events.failure(`worker exited with code ${code}`));
@@ -99,11 +108,25 @@ async function spawn(events: Events): Promise<WorkerHandle> {
   };
 }
 
+/**
+ * The compiled worker next to this module; run from the TypeScript sources (the tests),
+ * the same worker as built into dist/lib by `npm run build:lib`.
+ */
+async function nodeWorkerUrl(): Promise<URL> {
+  const here = new URL('./worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return here;
+  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
+  return existsSync(here) ? here : new URL('../../dist/lib/decode/worker.js', import.meta.url);
+}
+
 export class DecoderPool {
   private slots: Slot[] = [];
   private queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  /** Set when workers keep failing to start: every request then rejects with it. */
+  private broken?: DecoderWorkerError;
+  private startFailures = 0;
   private readonly module: Promise<WebAssembly.Module>;
   private readonly started: Promise<void>;
 
@@ -152,10 +175,18 @@ export class DecoderPool {
     );
   }
 
+  /** True once the pool has given up on starting workers (see DecoderWorkerError). */
+  get isBroken(): boolean {
+    return !!this.broken;
+  }
+
   /** Stop every worker; pending and queued requests reject. */
   terminate(): void {
+    this.shutdown(new DecoderWorkerError('decoder pool terminated'));
+  }
+
+  private shutdown(err: Error): void {
     this.closed = true;
-    const err = new DecoderWorkerError('decoder pool terminated');
     for (const job of this.queue.splice(0)) this.settle(job, err, false);
     for (const slot of this.slots) {
       slot.dead = true;
@@ -188,11 +219,14 @@ export class DecoderPool {
       message: (m) => {
         if (m.type === 'ready') {
           slot.isReady = true;
+          this.startFailures = 0;
           slot.handle.busy(false);
           readyResolve();
           this.pump();
         } else if (m.type === 'init-error') {
-          readyReject(deserializeError(m.error));
+          const e = deserializeError(m.error);
+          readyReject(e);
+          this.replace(slot, new DecoderWorkerError(`decoder worker failed to start: ${e.message}`));
         } else {
           const i = slot.jobs.findIndex((j) => j.id === m.id);
           if (i < 0) return; // aborted meanwhile: its result is dropped
@@ -203,8 +237,11 @@ export class DecoderPool {
           this.pump();
         }
       },
-      failure: (reason) => this.replace(slot, new DecoderWorkerError(`decoder worker failed: ${reason}`)),
-    });
+      failure: (reason) => {
+        readyReject(new DecoderWorkerError(`decoder worker failed to start: ${reason}`));
+        this.replace(slot, new DecoderWorkerError(`decoder worker failed: ${reason}`));
+      },
+    }, this.options.workerUrl);
     slot.handle.post({ type: 'init', module });
     return slot;
   }
@@ -229,19 +266,38 @@ export class DecoderPool {
       this.settle(job, error, false);
     }
     if (this.closed) return;
-    const i = this.slots.indexOf(slot);
+    if (!slot.isReady) this.startFailures++;
+    this.respawn(slot, error);
+  }
+
+  /** A new worker in the dead one's place, unless workers keep failing to start. */
+  private respawn(dead: Slot, error: Error): void {
+    if (this.startFailures >= MAX_START_FAILURES) {
+      // Workers that still run carry on without this one; with none left, nothing would ever run.
+      if (!this.slots.some((s) => !s.dead)) {
+        this.broken = new DecoderWorkerError(`decoder pool is broken: ${this.startFailures} workers in a row failed to start (${error.message})`);
+        this.shutdown(this.broken);
+      }
+      return;
+    }
     this.createSlot().then(
       (fresh) => {
         if (this.closed) return fresh.handle.terminate();
+        const i = this.slots.indexOf(dead);
         if (i >= 0) this.slots[i] = fresh;
         else this.slots.push(fresh);
       },
-      () => {},
+      (e: Error) => {
+        // spawn itself failed (no worker script, no Worker support): count it like a failed start.
+        if (this.closed) return;
+        this.startFailures++;
+        this.respawn(dead, e);
+      },
     );
   }
 
   private submit<T>(make: (id: number) => WorkerRequest, transfer: Transferable[], signal?: AbortSignal, pinned?: Slot): Promise<T> {
-    if (this.closed) return Promise.reject(new DecoderWorkerError('decoder pool terminated'));
+    if (this.closed) return Promise.reject(this.broken ?? new DecoderWorkerError('decoder pool terminated'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {

@@ -3,13 +3,8 @@
  * each worker; Node code (CLI, benchmarks) may use it directly.
  */
 import createDctJpeg, { type DctJpegModule } from '../../wasm/dist/dctjpeg.js';
-import {
-  CorruptJpegError,
-  JpegLimitError,
-  NotAJpegError,
-  UnsupportedJpegError,
-  type JpegLimit,
-} from './errors.js';
+import { JpegLimitError } from './errors.js';
+import { FLAG, decoderError } from './codes.js';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_PIXELS,
@@ -23,18 +18,18 @@ import {
   type RgbImage,
 } from './types.js';
 import { assetBase } from '../util/assets.js';
+import { FetchError } from '../util/errors.js';
 import { isNode } from '../util/env.js';
 
-// Mirrors of the C shim's ABI (wasm/shim/dctjpeg.c).
-const FLAG_DEQUANTIZE = 1;
-const FLAG_LENIENT = 2;
+// Mirrors of the C shim's ABI (wasm/shim/dctjpeg.c); flags and failure codes come from codes.json.
+const FLAG_DEQUANTIZE = FLAG.dequantize;
+const FLAG_LENIENT = FLAG.lenient;
 const I = {
   WIDTH: 0, HEIGHT: 1, NCOMP: 2, PROGRESSIVE: 3, ARITH: 4, ORIENTATION: 5, COLOR_SPACE: 6,
   ADOBE: 7, MAX_H: 8, MAX_V: 9, COEF_COUNT: 10, COEF_PTR: 11, SCANS: 12, RESTART: 13,
   WARNINGS: 14, JFIF: 15, COMP0: 16, COMP_STRIDE: 8, RGB_PTR: 48, RGB_W: 49, RGB_H: 50,
 } as const;
 const COLOR_SPACES: JpegColorSpace[] = ['unknown', 'grayscale', 'RGB', 'YCbCr', 'CMYK', 'YCCK'];
-const LIMITS: Record<number, JpegLimit> = { 1: 'maxPixels', 2: 'maxScans', 3: 'memory' };
 
 /** Where the packaged .wasm lives, relative to this module (works unbundled and under Vite). */
 export const defaultWasmUrl = (): URL => {
@@ -51,7 +46,7 @@ export async function compileDecoderWasm(url: URL | string = defaultWasmUrl()): 
     return WebAssembly.compile(await readFile(u));
   }
   const res = await fetch(u);
-  if (!res.ok) throw new Error(`failed to load ${u.href}: HTTP ${res.status}`);
+  if (!res.ok) throw new FetchError(`failed to load ${u.href}: HTTP ${res.status}`, u.href, res.status);
   if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.includes('application/wasm')) {
     return WebAssembly.compileStreaming(res);
   }
@@ -194,20 +189,10 @@ export class WasmDecoder {
   }
 
   private lastError(): Error {
-    const kind = this.m._dct_last_kind();
     const msgPtr = this.m._dct_last_message();
     const end = this.m.HEAPU8.indexOf(0, msgPtr);
     const message = new TextDecoder().decode(this.m.HEAPU8.subarray(msgPtr, end));
-    switch (kind) {
-      case 1:
-        return new NotAJpegError(message);
-      case 2:
-        return new UnsupportedJpegError(message, featureOf(message));
-      case 4:
-        return new JpegLimitError(message, LIMITS[this.m._dct_last_limit()] ?? 'memory');
-      default:
-        return new CorruptJpegError(message);
-    }
+    return decoderError(this.m._dct_last_kind(), this.m._dct_last_reason(), this.m._dct_last_detail(), message);
   }
 }
 
@@ -215,16 +200,4 @@ export class WasmDecoder {
 export function checkSize(bytes: Uint8Array, options: LimitOptions): void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > maxBytes) throw new JpegLimitError(`file is ${bytes.length} bytes, more than maxBytes (${maxBytes})`, 'maxBytes');
-}
-
-/** Short name of the unsupported feature, for UnsupportedJpegError.feature. */
-function featureOf(message: string): string {
-  if (/CMYK/.test(message)) return 'CMYK';
-  const bits = /(\d+)-bit sample precision/.exec(message);
-  if (bits) return `${bits[1]}-bit`;
-  const comps = /(\d+)-component/.exec(message);
-  if (comps) return `${comps[1]}-component`;
-  const sof = /SOF type 0x([0-9a-f]{2})/i.exec(message);
-  if (sof) return { c3: 'lossless', c7: 'lossless', cb: 'lossless', cf: 'lossless' }[sof[1].toLowerCase()] ?? 'hierarchical';
-  return message;
 }

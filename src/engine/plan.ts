@@ -40,9 +40,19 @@ export interface LayerSpec {
 
 export interface NetworkSpec {
   title: string;
+  /** What the network reads: DCT planes y, cb, cr or RGB pixels. */
+  input: 'dct' | 'rgb';
+  /** The network the others are compared with (the RGB ResNet-50). */
+  baseline?: boolean;
   inputs: Record<string, Shape>;
   layers: LayerSpec[];
 }
+
+/**
+ * The image a network takes, read from its input shapes: a square of `size` luma pixels;
+ * for DCT networks, chroma planes of `chromaSize` pixels (size / 2: 4:2:0).
+ */
+export type InputGeometry = { kind: 'dct'; size: number; chromaSize: number } | { kind: 'rgb'; size: number };
 
 export interface SpecDocument {
   version: number;
@@ -52,6 +62,33 @@ export interface SpecDocument {
 
 export const specDocument = networks as unknown as SpecDocument;
 export const networkIds = Object.keys(specDocument.networks);
+
+/** Id of the network marked `baseline` (the one speed-ups and accuracies are compared with). */
+export function baselineId(doc: SpecDocument = specDocument): string {
+  const ids = Object.keys(doc.networks).filter((id) => doc.networks[id].baseline);
+  if (ids.length !== 1) throw new SpecError(`exactly one network must be marked "baseline", found ${ids.length}`);
+  return ids[0];
+}
+
+/** The input geometry a network's `input` kind and input shapes declare (checked). */
+export function inputGeometry(name: string, net: NetworkSpec): InputGeometry {
+  const sq = (t: string, c: number): number => {
+    const s = net.inputs[t];
+    if (!s || s[0] !== s[1] || s[2] !== c) throw new SpecError(`${name}: input '${t}' must be a square of ${c} channels`);
+    return s[0];
+  };
+  const names = Object.keys(net.inputs).sort().join(',');
+  if (net.input === 'rgb') {
+    if (names !== 'rgb') throw new SpecError(`${name}: an "rgb" network reads exactly one input, rgb`);
+    return { kind: 'rgb', size: sq('rgb', 3) };
+  }
+  if (net.input !== 'dct') throw new SpecError(`${name}: "input" must be "dct" or "rgb"`);
+  if (names !== 'cb,cr,y') throw new SpecError(`${name}: a "dct" network reads exactly y, cb and cr`);
+  const y = sq('y', 64);
+  const c = sq('cb', 64);
+  if (sq('cr', 64) !== c || y % c) throw new SpecError(`${name}: cb and cr must be equal and divide y`);
+  return { kind: 'dct', size: y * 8, chromaSize: c * 8 };
+}
 
 export interface ResolvedBlock extends BlockSpec {
   id: string;
@@ -72,6 +109,8 @@ export interface Plan {
   name: string;
   width: number;
   classes: number;
+  baseline: boolean;
+  input: InputGeometry;
   inputs: Record<string, Shape>;
   steps: Step[];
   params: number;
@@ -97,6 +136,7 @@ export function expandBlocks(layer: LayerSpec): BlockSpec[] {
 export function plan(name: string, width = 1, classes = 1000, doc: SpecDocument = specDocument): Plan {
   const net = doc.networks[name];
   if (!net) throw new SpecError(`unknown network '${name}'; known: ${Object.keys(doc.networks).join(', ')}`);
+  const input = inputGeometry(name, net);
   const shapes = new Map<string, Shape>(Object.entries(net.inputs).map(([k, v]) => [k, [...v] as Shape]));
   const steps: Step[] = [];
   let params = 0;
@@ -204,7 +244,7 @@ export function plan(name: string, width = 1, classes = 1000, doc: SpecDocument 
     }
   });
   if (steps.at(-1)?.layer.op !== 'head') throw new SpecError(`${name}: the last layer must be the head`);
-  return { name, width, classes, inputs: net.inputs, steps, params, macs };
+  return { name, width, classes, baseline: !!net.baseline, input, inputs: net.inputs, steps, params, macs };
 }
 
 /** Every weight tensor the network needs, by name, with its shape (tfjs layouts, BN folded). */

@@ -72,7 +72,12 @@ export async function sha256Hex(data: ArrayBuffer): Promise<string> {
 /** Load and verify a model folder; `base` is the folder URL (ending in /) or the model.json URL. */
 export async function loadWeights(
   base: string | URL,
-  opts: { fetcher?: Fetcher; onProgress?: (fraction: number) => void } = {},
+  opts: {
+    fetcher?: Fetcher;
+    onProgress?: (fraction: number) => void;
+    /** Runs the (synchronous) creation of the weight tensors, e.g. in the model's backend turn; default: at once. */
+    allocate?: (make: () => WeightMap) => Promise<WeightMap>;
+  } = {},
 ): Promise<LoadedModel> {
   // decodeWeights needs a backend: the CPU one, registered on first use (no import side effects).
   await import('@tensorflow/tfjs-backend-cpu');
@@ -130,11 +135,13 @@ export async function loadWeights(
     all.set(new Uint8Array(b), offset);
     offset += b.byteLength;
   }
-  let weights: WeightMap;
-  try {
-    weights = tf.io.decodeWeights(all.buffer, specs) as WeightMap;
-  } catch (e) {
-    throw new WeightsError(`cannot decode the weights of ${jsonUrl.href}: ${(e as Error).message}`);
-  }
+  const make = (): WeightMap => {
+    try {
+      return tf.io.decodeWeights(all.buffer, specs) as WeightMap;
+    } catch (e) {
+      throw new WeightsError(`cannot decode the weights of ${jsonUrl.href}: ${(e as Error).message}`);
+    }
+  };
+  const weights = opts.allocate ? await opts.allocate(make) : make();
   return { json, plan: p, weights };
 }

@@ -50,14 +50,17 @@ export interface PlanePrep {
 }
 
 export interface PrepPlan {
+  /** Output luma size (pixels, square). */
   size: number;
+  /** Output chroma size (pixels, square): size / 2 for the networks' 4:2:0. */
+  chromaSize: number;
   /** y, then cb and cr (absent for grayscale, whose chroma input is zero). */
   planes: PlanePrep[];
-  /** The identity case (224×224 4:2:0, orientation 1): no resampling needed. */
+  /** The identity case (already size × size with the output's chroma layout, orientation 1): no resampling needed. */
   identity: boolean;
 }
 
-/** How an EXIF orientation maps output axes to source axes: [rowsFromX, flipRows, flipCols]. */
+/** How an EXIF orientation maps output axes to source axes: `transpose` (output rows run along the source x), then flips of the output rows / columns. */
 const ORIENT: Record<number, { transpose: boolean; flipRows: boolean; flipCols: boolean }> = {
   1: { transpose: false, flipRows: false, flipCols: false },
   2: { transpose: false, flipRows: false, flipCols: true },
@@ -172,7 +175,8 @@ export function planAxis(
   });
 }
 
-export function planPrep(img: ImageGeometry, size = 224): PrepPlan {
+export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2): PrepPlan {
+  if (size % 8 || chromaSize % 8 || size % chromaSize) throw new RangeError(`output sizes ${size}/${chromaSize} must be multiples of 8, chroma dividing luma`);
   const o = ORIENT[img.orientation] ?? ORIENT[1];
   // Oriented image size (luma pixels) and the centred crop of the resized image.
   const ow = o.transpose ? img.height : img.width;
@@ -189,11 +193,11 @@ export function planPrep(img: ImageGeometry, size = 224): PrepPlan {
     return flip ? [len - b, len - a] : [a, b];
   };
   const planes: PlanePrep[] = [];
-  const chromaOut = size / 2;
+  const chromaOut = chromaSize;
   img.components.slice(0, 3).forEach((c, idx) => {
     const luma = idx === 0;
     const outSamples = luma ? size : chromaOut;
-    const ratio = luma ? 1 : 2; // output chroma pixel covers 2 output luma pixels
+    const ratio = luma ? 1 : size / chromaSize; // an output chroma pixel covers `ratio` output luma pixels
     // Source component geometry along the axis feeding output rows / cols.
     const rowSamp = o.transpose ? c.h : c.v;
     const rowMax = o.transpose ? img.maxH : img.maxV;
@@ -211,15 +215,16 @@ export function planPrep(img: ImageGeometry, size = 224): PrepPlan {
       outBlocks: outSamples / 8,
     });
   });
+  const sub = size / chromaSize;
   const identity =
     img.width === size &&
     img.height === size &&
     (img.orientation ?? 1) === 1 &&
     img.components.length === 3 &&
-    img.maxH === 2 &&
-    img.maxV === 2 &&
-    img.components[0].h === 2 &&
-    img.components[0].v === 2 &&
+    img.maxH === sub &&
+    img.maxV === sub &&
+    img.components[0].h === sub &&
+    img.components[0].v === sub &&
     img.components.slice(1).every((c) => c.h === 1 && c.v === 1);
-  return { size, planes, identity };
+  return { size, chromaSize, planes, identity };
 }

@@ -175,6 +175,6 @@ export function prepareWebGPU(gpu: GpuPrepPlan, components: RawPlane[]): { y: tf
     tf.dispose([c, q]);
     out.push(tf.engine().makeTensorFromTensorInfo(oInfo) as tf.Tensor4D);
   }
-  const chroma = () => tf.zeros([1, gpu.plan.size / 16, gpu.plan.size / 16, 64]) as tf.Tensor4D;
+  const chroma = () => tf.zeros([1, gpu.plan.chromaSize / 8, gpu.plan.chromaSize / 8, 64]) as tf.Tensor4D;
   return { y: out[0], cb: out[1] ?? chroma(), cr: out[2] ?? chroma() };
 }

@@ -162,6 +162,8 @@ export function badFixtures(): BadFixture[] {
       feature: '12-bit',
     },
     { name: 'lossless', bytes: patchSof(good, (out, i) => (out[i + 1] = 0xc3)), error: 'UnsupportedJpegError', feature: 'lossless' },
+    { name: 'hierarchical', bytes: patchSof(good, (out, i) => (out[i + 1] = 0xc5)), error: 'UnsupportedJpegError', feature: 'hierarchical' },
+    { name: 'differential lossless', bytes: patchSof(good, (out, i) => (out[i + 1] = 0xc7)), error: 'UnsupportedJpegError', feature: 'lossless' },
     { name: 'truncated', bytes: truncated, error: 'CorruptJpegError' },
     { name: 'missing EOI', bytes: noEoi, error: 'CorruptJpegError' },
     { name: 'header only', bytes: headerOnly, error: 'CorruptJpegError' },

@@ -60,8 +60,9 @@ def load_pixels(files, threads=8):
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
 
 
-def augment(pixels, generator=None, min_scale=0.35):
-    """Random resized crop (area 35-100%, aspect 3/4-4/3) + horizontal flip, batched on the device."""
+def augment(pixels, generator=None, min_scale=0.35, size=SIZE):
+    """Random resized crop (area 35-100%, aspect 3/4-4/3) + horizontal flip, batched on the device,
+    to size x size (a multiple of 16: progressive resizing trains at lower resolutions first)."""
     n, dev = pixels.shape[0], pixels.device
     rand = lambda *s: torch.rand(*s, generator=generator, device=dev)
     area = min_scale + (1 - min_scale) * rand(n)
@@ -74,12 +75,12 @@ def augment(pixels, generator=None, min_scale=0.35):
     flip = torch.where(rand(n) < 0.5, -1.0, 1.0)
     theta = torch.zeros(n, 2, 3, device=dev)
     theta[:, 0, 0], theta[:, 0, 2], theta[:, 1, 1], theta[:, 1, 2] = sw * flip, tx, sh, ty
-    grid = F.affine_grid(theta, (n, 3, SIZE, SIZE), align_corners=False)
+    grid = F.affine_grid(theta, (n, 3, size, size), align_corners=False)
     return F.grid_sample(pixels.float(), grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp(0, 255).round()
 
 
 def network_inputs(rgb, kind, quality):
-    """Simulated JPEG of float RGB [N,3,224,224]: DCT planes (NCHW, dequantized) or decoded RGB."""
+    """Simulated JPEG of float RGB [N,3,H,W] (multiples of 16): DCT planes (NCHW, dequantized) or decoded RGB."""
     coefs, tables = jpeg_sim.encode(rgb, quality)
     if kind == "rgb":
         return {"rgb": jpeg_sim.decode(coefs, tables)}

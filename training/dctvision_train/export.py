@@ -15,12 +15,15 @@ SHARD_BYTES = 4 * 1024 * 1024
 
 def input_contract(plan):
     shapes = {k: list(v) for k, v in plan["inputs"].items()}
-    if "rgb" in shapes:
+    g = plan["input"]
+    if g["kind"] == "rgb":
         return {"kind": "rgb", "shapes": shapes,
-                "description": "RGB pixels 0-255 (float), NHWC, resized so the short side is 224 and centre-cropped"}
+                "description": f"RGB pixels 0-255 (float), NHWC, resized so the short side is {g['size']} and centre-cropped"}
+    y, c = g["size"] // 8, g["chroma_size"] // 8
     return {"kind": "dct", "shapes": shapes,
             "description": "DCT coefficients dequantized (quantized value x quantization entry), NHWC, channel 8*v+u "
-                           "(libjpeg natural order); y 28x28 blocks, cb/cr 14x14 blocks (224x224 4:2:0)"}
+                           f"(libjpeg natural order); y {y}x{y} blocks, cb/cr {c}x{c} blocks ({g['size']}x{g['size']}, "
+                           f"chroma {g['chroma_size']}x{g['chroma_size']})"}
 
 
 def export_model(model, out_dir, class_names, dtype="float16", spec_doc=None):

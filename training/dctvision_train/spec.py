@@ -1,7 +1,7 @@
 """Reads src/engine/networks.json: the one description of every network, shared with
 src/engine/plan.ts. Expands shorthands, applies the width multiplier, checks the
 graph, and infers every tensor's shape, parameter and MAC count. The rules here
-and in spec.ts must stay identical (tests compare both halves' counts)."""
+and in src/engine/plan.ts must stay identical (tests compare both halves' counts)."""
 import json
 import math
 from pathlib import Path
@@ -40,6 +40,37 @@ def pad_of(k):
     return (k // 2, k // 2) if k % 2 else ((k - 2) // 2, k // 2)
 
 
+def baseline_id(spec_doc):
+    """Id of the network marked "baseline" (the one the others are compared with)."""
+    ids = [k for k, v in spec_doc["networks"].items() if v.get("baseline")]
+    if len(ids) != 1:
+        raise SpecError(f'exactly one network must be marked "baseline", found {len(ids)}')
+    return ids[0]
+
+
+def input_geometry(name, net):
+    """What the network reads, from its "input" kind and input shapes (as plan.ts inputGeometry):
+    {"kind": "dct", "size": luma pixels, "chroma_size": chroma pixels} or {"kind": "rgb", "size": pixels}."""
+    def square(t, c):
+        s = net["inputs"].get(t)
+        if not s or s[0] != s[1] or s[2] != c:
+            raise SpecError(f"{name}: input {t!r} must be a square of {c} channels")
+        return s[0]
+    names = ",".join(sorted(net["inputs"]))
+    if net.get("input") == "rgb":
+        if names != "rgb":
+            raise SpecError(f'{name}: an "rgb" network reads exactly one input, rgb')
+        return dict(kind="rgb", size=square("rgb", 3))
+    if net.get("input") != "dct":
+        raise SpecError(f'{name}: "input" must be "dct" or "rgb"')
+    if names != "cb,cr,y":
+        raise SpecError(f'{name}: a "dct" network reads exactly y, cb and cr')
+    y, c = square("y", 64), square("cb", 64)
+    if square("cr", 64) != c or y % c:
+        raise SpecError(f"{name}: cb and cr must be equal and divide y")
+    return dict(kind="dct", size=y * 8, chroma_size=c * 8)
+
+
 def plan(spec_doc, name, width=1.0, classes=1000):
     """Walks a network: returns a list of resolved layers (with shapes and channel
     counts), the output feature width, and the parameter / MAC totals."""
@@ -47,6 +78,7 @@ def plan(spec_doc, name, width=1.0, classes=1000):
     if name not in nets:
         raise SpecError(f"unknown network {name!r}; known: {', '.join(nets)}")
     net = nets[name]
+    geometry = input_geometry(name, net)
     shapes = {k: tuple(v) for k, v in net["inputs"].items()}  # name -> (H, W, C)
     steps, params, macs = [], 0, 0
 
@@ -134,4 +166,5 @@ def plan(spec_doc, name, width=1.0, classes=1000):
             raise SpecError(f"{name}: {where}: unknown op {op!r}")
     if not steps or steps[-1]["op"] != "head":
         raise SpecError(f"{name}: the last layer must be the head")
-    return dict(name=name, width=width, classes=classes, inputs=net["inputs"], steps=steps, params=params, macs=macs)
+    return dict(name=name, width=width, classes=classes, baseline=bool(net.get("baseline")), input=geometry,
+                inputs=net["inputs"], steps=steps, params=params, macs=macs)

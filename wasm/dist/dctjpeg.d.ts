@@ -9,7 +9,8 @@ export interface DctJpegModule {
   _dct_release(session: number): void;
   _dct_info(session: number): number;
   _dct_last_kind(): number;
-  _dct_last_limit(): number;
+  _dct_last_reason(): number;
+  _dct_last_detail(): number;
   _dct_last_message(): number;
   /** Allocates n bytes for a JPEG plus the 2-byte sentinel the decoder relies on. */
   _dct_alloc_input(n: number): number;

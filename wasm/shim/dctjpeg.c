@@ -32,18 +32,10 @@
 #define EXPORT
 #endif
 
-/* Error kinds, mirrored by src/decode/errors.ts. */
-enum {
-  DCT_OK = 0,
-  DCT_NOT_A_JPEG = 1,
-  DCT_UNSUPPORTED = 2,
-  DCT_CORRUPT = 3,
-  DCT_LIMIT = 4,
-};
-
-/* Flags, mirrored by src/decode/wasm.ts. */
-#define DCT_FLAG_DEQUANTIZE 1
-#define DCT_FLAG_LENIENT 2 /* accept libjpeg's corrupt-data warnings */
+/* Failure kinds, limits, unsupported features and flags: one table shared with
+ * TypeScript (src/decode/codes.json), so errors are told apart by code, never by text.
+ * DCT_FLAG_LENIENT accepts libjpeg's corrupt-data warnings. */
+#include "dct_codes.h"
 
 #define MAX_COMP 4
 
@@ -62,8 +54,9 @@ typedef struct {
   struct jpeg_error_mgr pub;
   jmp_buf jump;
   int lenient;
-  int kind;      /* DCT_* of the failure */
-  int limit;     /* which limit was hit: 1 pixels, 2 scans, 3 memory (dct_last_limit) */
+  int kind;      /* DCT_KIND_* of the failure */
+  int reason;    /* DCT_LIMIT_* (kind limit) or DCT_UNSUPPORTED_* (kind unsupported) */
+  int detail;    /* bits for DCT_UNSUPPORTED_PRECISION, count for DCT_UNSUPPORTED_COMPONENTS */
   char message[JMSG_LENGTH_MAX + 64];
 } dct_error_mgr;
 
@@ -110,49 +103,47 @@ typedef struct {
 
 /* Last failure, read by JS after an entry point returns NULL. */
 static int32_t last_kind;
-static int32_t last_limit;
+static int32_t last_reason;
+static int32_t last_detail;
 static char last_message[JMSG_LENGTH_MAX + 64];
 
-static void fail(j_common_ptr cinfo, int kind, int limit, const char *msg)
+static void fail(j_common_ptr cinfo, int kind, int reason, int detail, const char *msg)
 {
   dct_error_mgr *err = (dct_error_mgr *)cinfo->err;
   err->kind = kind;
-  err->limit = limit;
+  err->reason = reason;
+  err->detail = detail;
   snprintf(err->message, sizeof(err->message), "%s", msg);
   longjmp(err->jump, 1);
 }
 
-static int classify_code(int code)
+static void on_error_exit(j_common_ptr cinfo)
 {
+  char buf[JMSG_LENGTH_MAX];
+  int code = cinfo->err->msg_code;
+  int parm = cinfo->err->msg_parm.i[0];
+  (*cinfo->err->format_message)(cinfo, buf);
   switch (code) {
   case JERR_NO_SOI:
   case JERR_INPUT_EMPTY:
-    return DCT_NOT_A_JPEG;
-  case JERR_BAD_PRECISION:
-  case JERR_SOF_UNSUPPORTED:
-  case JERR_NOT_COMPILED:
-  case JERR_ARITH_NOTIMPL:
-    return DCT_UNSUPPORTED;
-  case JERR_OUT_OF_MEMORY:
-    return DCT_LIMIT;
-  default:
-    return DCT_CORRUPT;
-  }
-}
-
-static void on_error_exit(j_common_ptr cinfo)
-{
-  dct_error_mgr *err = (dct_error_mgr *)cinfo->err;
-  char buf[JMSG_LENGTH_MAX];
-  int code = cinfo->err->msg_code;
-  (*cinfo->err->format_message)(cinfo, buf);
-  if (code == JERR_BAD_PRECISION) {
+    fail(cinfo, DCT_KIND_NOT_A_JPEG, 0, 0, buf);
+  case JERR_BAD_PRECISION: {
     char m[JMSG_LENGTH_MAX + 64];
-    snprintf(m, sizeof(m), "%d-bit sample precision is not supported (%s)",
-             cinfo->err->msg_parm.i[0], buf);
-    fail(cinfo, DCT_UNSUPPORTED, 0, m);
+    snprintf(m, sizeof(m), "%d-bit sample precision is not supported (%s)", parm, buf);
+    fail(cinfo, DCT_KIND_UNSUPPORTED, DCT_UNSUPPORTED_PRECISION, parm, m);
   }
-  fail(cinfo, classify_code(code), code == JERR_OUT_OF_MEMORY ? 3 : 0, buf);
+  case JERR_SOF_UNSUPPORTED: /* parm: the SOF marker; 0xc3/c7/cb/cf are lossless, the rest hierarchical */
+    fail(cinfo, DCT_KIND_UNSUPPORTED,
+         (parm & 0xf3) == 0xc3 ? DCT_UNSUPPORTED_LOSSLESS : DCT_UNSUPPORTED_HIERARCHICAL, parm, buf);
+  case JERR_ARITH_NOTIMPL:
+    fail(cinfo, DCT_KIND_UNSUPPORTED, DCT_UNSUPPORTED_ARITHMETIC, 0, buf);
+  case JERR_NOT_COMPILED:
+    fail(cinfo, DCT_KIND_UNSUPPORTED, DCT_UNSUPPORTED_NOT_COMPILED, 0, buf);
+  case JERR_OUT_OF_MEMORY:
+    fail(cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MEMORY, 0, buf);
+  default:
+    fail(cinfo, DCT_KIND_CORRUPT, 0, 0, buf);
+  }
 }
 
 static void on_emit_message(j_common_ptr cinfo, int msg_level)
@@ -164,7 +155,7 @@ static void on_emit_message(j_common_ptr cinfo, int msg_level)
   if (!err->lenient) {
     char buf[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, buf);
-    fail(cinfo, DCT_CORRUPT, 0, buf);
+    fail(cinfo, DCT_KIND_CORRUPT, 0, 0, buf);
   }
 }
 
@@ -177,7 +168,7 @@ static void on_progress(j_common_ptr cinfo)
   if (p->max_scans > 0 && d->input_scan_number > p->max_scans) {
     char m[128];
     snprintf(m, sizeof(m), "JPEG has more than %d scans (maxScans)", p->max_scans);
-    fail(cinfo, DCT_LIMIT, 2, m);
+    fail(cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MAX_SCANS, 0, m);
   }
 }
 
@@ -320,8 +311,9 @@ static dct_session *session_open(int flags, int max_scans)
 
 static void session_record_failure(dct_session *s)
 {
-  last_kind = s->err.kind ? s->err.kind : DCT_CORRUPT;
-  last_limit = s->err.limit;
+  last_kind = s->err.kind ? s->err.kind : DCT_KIND_CORRUPT;
+  last_reason = s->err.reason;
+  last_detail = s->err.detail;
   memcpy(last_message, s->err.message, sizeof(last_message));
 }
 
@@ -349,7 +341,7 @@ static void read_header_checked(dct_session *s, const JOCTET *data, unsigned lon
     char m[96];
     if (len >= 2) snprintf(m, sizeof(m), "Not a JPEG file: starts with 0x%02x 0x%02x", data[0], data[1]);
     else snprintf(m, sizeof(m), "Not a JPEG file: %lu byte(s)", len);
-    fail((j_common_ptr)cinfo, DCT_NOT_A_JPEG, 0, m);
+    fail((j_common_ptr)cinfo, DCT_KIND_NOT_A_JPEG, 0, 0, m);
   }
   jpeg_mem_src(cinfo, data, len);
   jdhuff_sentinel_at = (data == sentinel_input && len == sentinel_len) ? data + len : NULL;
@@ -359,21 +351,21 @@ static void read_header_checked(dct_session *s, const JOCTET *data, unsigned lon
 
   if (cinfo->num_components == 4 || cinfo->jpeg_color_space == JCS_CMYK ||
       cinfo->jpeg_color_space == JCS_YCCK) {
-    fail((j_common_ptr)cinfo, DCT_UNSUPPORTED, 0,
+    fail((j_common_ptr)cinfo, DCT_KIND_UNSUPPORTED, DCT_UNSUPPORTED_CMYK, cinfo->num_components,
          cinfo->jpeg_color_space == JCS_YCCK ? "CMYK JPEG (4 components, stored as YCCK) is not supported"
                                             : "CMYK JPEG (4 components) is not supported");
   }
   if (cinfo->num_components != 1 && cinfo->num_components != 3) {
     char m[96];
     snprintf(m, sizeof(m), "%d-component JPEG is not supported", cinfo->num_components);
-    fail((j_common_ptr)cinfo, DCT_UNSUPPORTED, 0, m);
+    fail((j_common_ptr)cinfo, DCT_KIND_UNSUPPORTED, DCT_UNSUPPORTED_COMPONENTS, cinfo->num_components, m);
   }
   if ((double)cinfo->image_width * (double)cinfo->image_height > max_pixels) {
     char m[160];
     snprintf(m, sizeof(m), "image is %ux%u = %.0f pixels, more than maxPixels (%.0f)",
              cinfo->image_width, cinfo->image_height,
              (double)cinfo->image_width * (double)cinfo->image_height, max_pixels);
-    fail((j_common_ptr)cinfo, DCT_LIMIT, 1, m);
+    fail((j_common_ptr)cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MAX_PIXELS, 0, m);
   }
 }
 
@@ -457,7 +449,7 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
   padded_total += (size_t)cinfo->num_components * DCTSIZE2;
   s->coefs = sink->zero_per_block ? (JCOEF *)malloc(padded_total * sizeof(JCOEF))
                                   : (JCOEF *)calloc(padded_total, sizeof(JCOEF));
-  if (!s->coefs) fail((j_common_ptr)cinfo, DCT_LIMIT, 3, "out of memory for coefficient planes");
+  if (!s->coefs) fail((j_common_ptr)cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MEMORY, 0, "out of memory for coefficient planes");
   for (ci = 0; ci < cinfo->num_components; ci++) {
     jpeg_component_info *comp = cinfo->comp_info + ci;
     JDIMENSION h = (JDIMENSION)jround_up((long)comp->height_in_blocks, (long)comp->v_samp_factor);
@@ -484,7 +476,7 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     JQUANT_TBL *qt = comp->quant_table ? comp->quant_table : cinfo->quant_tbl_ptrs[comp->quant_tbl_no];
     int32_t *ic = s->info + I_COMP0 + ci * I_COMP_STRIDE;
     JCOEF *base = s->coefs + dst;
-    if (!qt) fail((j_common_ptr)cinfo, DCT_CORRUPT, 0, "component has no quantization table");
+    if (!qt) fail((j_common_ptr)cinfo, DCT_KIND_CORRUPT, 0, 0, "component has no quantization table");
     if (!sink->scanned[ci] && sink->zero_per_block) /* a component no scan carried */
       memset(s->coefs + off, 0, (size_t)sink->stride[ci] * ph * DCTSIZE2 * sizeof(JCOEF));
     if (sink->stride[ci] != bw) {
@@ -522,12 +514,18 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
 
 /* Runs one request in a fresh session; libjpeg errors longjmp back here, where
  * the session is destroyed. Returns the session (free with dct_release) or NULL
- * with the failure in last_kind / last_limit / last_message. */
+ * with the failure in last_kind / last_reason / last_detail / last_message. */
 static dct_session *run_guarded(const dct_request *req, int max_scans,
                                 void (*body)(dct_session *, const dct_request *))
 {
   dct_session *s = session_open(req->flags, max_scans);
-  if (!s) { last_kind = DCT_LIMIT; last_limit = 3; strcpy(last_message, "out of memory"); return NULL; }
+  if (!s) {
+    last_kind = DCT_KIND_LIMIT;
+    last_reason = DCT_LIMIT_MEMORY;
+    last_detail = 0;
+    strcpy(last_message, "out of memory");
+    return NULL;
+  }
   if (setjmp(s->err.jump)) {
     session_record_failure(s);
     dct_release(s);
@@ -559,7 +557,7 @@ __attribute__((noinline)) static void decode_rgb(dct_session *s, const dct_reque
   jpeg_start_decompress(cinfo);
   row_bytes = (size_t)cinfo->output_width * cinfo->output_components;
   s->rgb = (JSAMPLE *)malloc(row_bytes * cinfo->output_height + 1);
-  if (!s->rgb) fail((j_common_ptr)cinfo, DCT_LIMIT, 3, "out of memory for RGB output");
+  if (!s->rgb) fail((j_common_ptr)cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MEMORY, 0, "out of memory for RGB output");
   while (cinfo->output_scanline < cinfo->output_height) {
     JSAMPROW row = s->rgb + row_bytes * cinfo->output_scanline;
     jpeg_read_scanlines(cinfo, &row, 1);
@@ -582,7 +580,8 @@ EXPORT dct_session *dct_decode_rgb(const JOCTET *data, unsigned long len, int fl
 
 EXPORT int32_t *dct_info(dct_session *s) { return s->info; }
 EXPORT int32_t dct_last_kind(void) { return last_kind; }
-EXPORT int32_t dct_last_limit(void) { return last_limit; }
+EXPORT int32_t dct_last_reason(void) { return last_reason; }
+EXPORT int32_t dct_last_detail(void) { return last_detail; }
 EXPORT const char *dct_last_message(void) { return last_message; }
 EXPORT JOCTET *dct_alloc_input(unsigned long n)
 {

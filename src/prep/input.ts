@@ -1,4 +1,5 @@
 /** Everything classify() accepts, turned into the file's bytes. */
+import { FetchError } from '../util/errors.js';
 import { isNode, resolveUrl } from '../util/env.js';
 
 export type ImageInput = Blob | ArrayBuffer | Uint8Array | string | URL | HTMLImageElement;
@@ -19,9 +20,19 @@ async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array
   const u = resolveUrl(url);
   if (u.protocol === 'file:' && isNode) {
     const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-    return new Uint8Array(await readFile(u));
+    try {
+      return new Uint8Array(await readFile(u));
+    } catch (e) {
+      throw new FetchError(`failed to read ${u.href}: ${(e as Error).message}`, u.href);
+    }
   }
-  const res = await fetch(u, { signal });
-  if (!res.ok) throw new Error(`failed to fetch ${u.href}: HTTP ${res.status}`);
+  let res: Response;
+  try {
+    res = await fetch(u, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new FetchError(`failed to fetch ${u.href}: ${(e as Error).message}`, u.href);
+  }
+  if (!res.ok) throw new FetchError(`failed to fetch ${u.href}: HTTP ${res.status}`, u.href, res.status);
   return new Uint8Array(await res.arrayBuffer());
 }

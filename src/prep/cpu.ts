@@ -1,11 +1,12 @@
 /**
- * The DCT-domain preparation in plain TypeScript: the reference the GPU kernels are
- * tested against, and the path for backends without custom kernels.
+ * The DCT-domain preparation on the CPU, in plain TypeScript: the path for every backend
+ * without custom kernels (WebGL, WASM, CPU, Node), and what the WebGPU kernels are tested
+ * against.
  */
 import type { PlanePrep, PrepPlan } from './geometry.js';
 
 export interface NetworkPlanes {
-  /** NHWC (one image): y [28,28,64], cb/cr [14,14,64], dequantized coefficients. */
+  /** NHWC (one image), dequantized coefficients: y [size/8, size/8, 64], cb/cr [chromaSize/8, chromaSize/8, 64]. */
   y: Float32Array;
   cb: Float32Array;
   cr: Float32Array;
@@ -15,9 +16,9 @@ export interface NetworkPlanes {
  * Apply a plan to one image's dequantized coefficient planes ([blocksY][blocksX][64]
  * each, channel 8·v+u). Grayscale images get zero chroma.
  */
-export function prepareReference(plan: PrepPlan, planes: { coefficients: ArrayLike<number>; blocksX: number; blocksY: number }[]): NetworkPlanes {
+export function prepareCpu(plan: PrepPlan, planes: { coefficients: ArrayLike<number>; blocksX: number; blocksY: number }[]): NetworkPlanes {
   const out = plan.planes.map((p) => applyPlane(p, planes[p.component]));
-  const chroma = (plan.size / 16) ** 2 * 64;
+  const chroma = (plan.chromaSize / 8) ** 2 * 64;
   return { y: out[0], cb: out[1] ?? new Float32Array(chroma), cr: out[2] ?? new Float32Array(chroma) };
 }
 

@@ -1,0 +1,158 @@
+/**
+ * The one input pipeline: a file's bytes → the named input tensors a network declares
+ * (its `input` kind and shapes in networks.json / model.json). `classify()`,
+ * `classifyBatch()`, the evaluation (scripts/ts-eval.mjs, scripts/prep-inputs.mjs) and the
+ * benchmarks all go through it, so what is measured is what users run.
+ *
+ * DCT networks: the worker pool reads the coefficients, then a geometry plan (cached per
+ * image geometry) brings them to the network's size and chroma layout — WGSL kernels on
+ * WebGPU, plain TypeScript elsewhere, nothing at all for files already in the network's
+ * geometry. The RGB baseline: pixels from the browser's decoder or libjpeg in WebAssembly,
+ * resized with the same policy.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DecoderPool } from '../decode/pool.js';
+import { CorruptJpegError } from '../decode/errors.js';
+import { readJpegHeader } from '../decode/header.js';
+import type { DctImage, LimitOptions } from '../decode/types.js';
+import type { InputGeometry } from '../engine/plan.js';
+import { planPrep, type PrepPlan } from './geometry.js';
+import type { GpuPrepPlan } from './webgpu.js';
+import { prepareRgb } from './pixels.js';
+import { prepareCpu } from './cpu.js';
+import { inputBytes, type ImageInput } from './input.js';
+
+export type Decoded =
+  | { kind: 'dct'; img: DctImage }
+  | { kind: 'rgb'; data: Uint8Array; width: number; height: number; orientation: number };
+
+export type RgbDecoder = 'browser' | 'wasm';
+
+export interface PipelineOptions {
+  decoder: DecoderPool;
+  limits?: LimitOptions;
+  /** RGB networks: the browser's decoder (createImageBitmap) or libjpeg in WebAssembly. */
+  rgbDecoder?: RgbDecoder;
+  /** DCT networks: prepare with the WGSL kernels (only while tfjs runs on WebGPU). */
+  webgpu?: boolean;
+}
+
+/** Geometry plans kept per model: enough for the sizes a page sees, bounded for long runs. */
+const PLAN_CACHE = 16;
+
+/** The browser decoder is there (pages), or not (Node, some workers). */
+export const browserDecodeAvailable = (): boolean => typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
+
+export class InputPipeline {
+  private readonly plans = new Map<string, { plan: PrepPlan; gpu?: GpuPrepPlan }>();
+
+  private constructor(
+    readonly geometry: InputGeometry,
+    private readonly decoder: DecoderPool,
+    private readonly limits: LimitOptions,
+    readonly rgbDecoder: RgbDecoder,
+    private readonly gpuPrep?: typeof import('./webgpu.js'),
+  ) {}
+
+  static async create(geometry: InputGeometry, opts: PipelineOptions): Promise<InputPipeline> {
+    const rgbDecoder = opts.rgbDecoder ?? (browserDecodeAvailable() ? 'browser' : 'wasm');
+    if (rgbDecoder === 'browser' && !browserDecodeAvailable()) throw new TypeError("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
+    const gpu = opts.webgpu && geometry.kind === 'dct' ? await import('./webgpu.js') : undefined;
+    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu);
+  }
+
+  /** Input name → NHWC shape of one image, from the network's geometry. */
+  get shapes(): Record<string, [number, number, number]> {
+    const g = this.geometry;
+    if (g.kind === 'rgb') return { rgb: [g.size, g.size, 3] };
+    const y = g.size / 8;
+    const c = g.chromaSize / 8;
+    return { y: [y, y, 64], cb: [c, c, 64], cr: [c, c, 64] };
+  }
+
+  /** Bytes → decoded file (worker pool or browser decoder); no TensorFlow.js involved. */
+  async decode(input: ImageInput, signal?: AbortSignal): Promise<Decoded> {
+    const bytes = await inputBytes(input, signal);
+    if (this.geometry.kind === 'rgb') {
+      const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
+      return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
+    }
+    // On WebGPU the kernels dequantize the raw int16 coefficients themselves.
+    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: !this.gpuPrep }) };
+  }
+
+  /**
+   * Decoded file → the network's inputs as tensors [1, h, w, c]. Synchronous, and it must
+   * run with the model's backend active (the WebGPU kernels run on it).
+   */
+  tensors(d: Decoded): Record<string, tf.Tensor4D> {
+    if (d.kind === 'dct' && this.gpuPrep) {
+      const entry = this.planFor(d.img);
+      if (entry.gpu) return { ...this.gpuPrep.prepareWebGPU(entry.gpu, d.img.components) };
+    }
+    const arrays = this.arrays(d);
+    const shapes = this.shapes;
+    return Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, tf.tensor4d(v, [1, ...shapes[k]])]));
+  }
+
+  /** Decoded file → the network's inputs as NHWC Float32Arrays (the CPU path, no tensors). */
+  arrays(d: Decoded): Record<string, Float32Array> {
+    if (d.kind === 'rgb') return { rgb: prepareRgb(d.data, d.width, d.height, d.orientation, this.geometry.size) };
+    if (this.gpuPrep) throw new TypeError('this pipeline prepares DCT inputs on the GPU: use tensors()');
+    const { plan } = this.planFor(d.img);
+    const c = d.img.components;
+    if (plan.identity) return { y: Float32Array.from(c[0].coefficients), cb: Float32Array.from(c[1].coefficients), cr: Float32Array.from(c[2].coefficients) };
+    return { ...prepareCpu(plan, c) };
+  }
+
+  dispose(): void {
+    for (const e of this.plans.values()) e.gpu?.dispose();
+    this.plans.clear();
+  }
+
+  /** The geometry plan of an image (least recently used ones dropped beyond PLAN_CACHE). */
+  private planFor(img: DctImage): { plan: PrepPlan; gpu?: GpuPrepPlan } {
+    const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}`).join('')}`;
+    let entry = this.plans.get(key);
+    if (entry) {
+      this.plans.delete(key); // most recently used last
+    } else {
+      if (this.geometry.kind !== 'dct') throw new TypeError('not a DCT network');
+      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize);
+      entry = { plan, gpu: this.gpuPrep ? new this.gpuPrep.GpuPrepPlan(plan) : undefined };
+      if (this.plans.size >= PLAN_CACHE) {
+        const oldest = this.plans.keys().next().value!;
+        this.plans.get(oldest)!.gpu?.dispose();
+        this.plans.delete(oldest);
+      }
+    }
+    this.plans.set(key, entry);
+    return entry;
+  }
+}
+
+/**
+ * The browser's decoder, with the EXIF orientation applied by it; the header is
+ * checked first so the baseline refuses what the DCT path refuses, with the same errors.
+ */
+async function browserRgb(bytes: Uint8Array, limits: LimitOptions): Promise<{ data: Uint8Array; width: number; height: number; orientation: number }> {
+  readJpegHeader(bytes, limits.maxPixels);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/jpeg' }), { imageOrientation: 'from-image' });
+  } catch (e) {
+    throw new CorruptJpegError(`the browser could not decode this JPEG: ${(e as Error).message}`);
+  }
+  const { width, height } = bitmap;
+  const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    data[j] = rgba[i];
+    data[j + 1] = rgba[i + 1];
+    data[j + 2] = rgba[i + 2];
+  }
+  return { data, width, height, orientation: 1 };
+}

@@ -1,0 +1,215 @@
+"""A resumable training run of one network: everything needed to continue exactly
+(fp32 weights, optimizer, step, RNG states, per-epoch log) lives in one checkpoint
+written after every epoch, so a run can stop at any epoch boundary (a wall-clock
+budget, a session ending) and continue on another machine bit for bit.
+
+The learning rate is a pure function of the step (linear warm-up, cosine decay), so
+the schedule needs no state of its own; the resolution schedule is part of the
+recipe (progressive resizing: cheap low-resolution epochs first, the last ones at
+the evaluation size)."""
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .data import augment, network_inputs
+from .model import Network
+
+# The shipped zoo's recipe (docs/MODELS.md says how it was chosen).
+RECIPE = dict(
+    optimizer="sgd", lr=0.4, momentum=0.9, nesterov=True, weight_decay=1e-4, label_smoothing=0.1,
+    batch=128, warmup=0.15, schedule=[[128, 24], [176, 8], [224, 4]], quality=[50, 95], min_scale=0.35,
+    amp="bf16", width=0.25, seed=0)
+
+
+def epochs_of(recipe):
+    return sum(n for _, n in recipe["schedule"])
+
+
+def size_at(recipe, epoch):
+    """Training resolution of the 0-based epoch."""
+    for size, n in recipe["schedule"]:
+        if epoch < n:
+            return size
+        epoch -= n
+    return recipe["schedule"][-1][0]
+
+
+def lr_at(recipe, step, total):
+    warm = max(1, int(recipe["warmup"] * total))
+    if step < warm:
+        return recipe["lr"] * (step + 1) / warm
+    return recipe["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm))))
+
+
+def hardware():
+    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads)"
+
+
+class Run:
+    def __init__(self, network, recipe, classes, n_train, class_ids=None, class_names=None):
+        self.network, self.recipe, self.classes = network, dict(recipe), classes
+        self.class_ids, self.class_names = class_ids, class_names
+        self.n_train = n_train
+        self.steps_per_epoch = math.ceil(n_train / recipe["batch"])
+        self.total_steps = epochs_of(recipe) * self.steps_per_epoch
+        torch.manual_seed(recipe["seed"])
+        self.model = Network(network, recipe["width"], classes)
+        self.kind = self.model.plan["input"]["kind"]
+        decay = [p for p in self.model.parameters() if p.ndim > 1]
+        rest = [p for p in self.model.parameters() if p.ndim <= 1]
+        groups = [dict(params=decay, weight_decay=recipe["weight_decay"]), dict(params=rest, weight_decay=0.0)]
+        if recipe["optimizer"] == "sgd":
+            self.opt = torch.optim.SGD(groups, lr=recipe["lr"], momentum=recipe["momentum"], nesterov=recipe["nesterov"])
+        else:
+            self.opt = torch.optim.AdamW(groups, lr=recipe["lr"])
+        self.gen = torch.Generator().manual_seed(recipe["seed"] * 1000 + 1)
+        self.epoch, self.step, self.train_seconds = 0, 0, 0.0
+        self.log, self.memory_format = [], None
+
+    # -- checkpoint --------------------------------------------------------------------------------
+    def state(self):
+        return dict(format="dctvision-resume-1", network=self.network, recipe=self.recipe, classes=self.classes,
+                    class_ids=self.class_ids, class_names=self.class_names, n_train=self.n_train,
+                    model=self.model.state_dict(), opt=self.opt.state_dict(), gen=self.gen.get_state(),
+                    torch_rng=torch.get_rng_state(), epoch=self.epoch, step=self.step,
+                    train_seconds=self.train_seconds, log=self.log, memory_format=self.memory_format,
+                    hardware=hardware(), torch=torch.__version__)
+
+    @classmethod
+    def from_state(cls, st):
+        run = cls(st["network"], st["recipe"], st["classes"], st["n_train"], st["class_ids"], st["class_names"])
+        run.model.load_state_dict(st["model"])
+        run.opt.load_state_dict(st["opt"])
+        run.gen.set_state(st["gen"])
+        torch.set_rng_state(st["torch_rng"])
+        run.epoch, run.step, run.train_seconds = st["epoch"], st["step"], st["train_seconds"]
+        run.log, run.memory_format = st["log"], st["memory_format"]
+        if run.memory_format:
+            run.model.to(memory_format=cls.FORMATS[run.memory_format])
+        return run
+
+    def save(self, path):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(self.state(), tmp)
+        os.replace(tmp, path)
+
+    def final_checkpoint(self):
+        """The float16 checkpoint evaluate.py reads (the format train.py writes)."""
+        hw = sorted({e["hardware"] for e in self.log})
+        return dict(network=self.network, width=self.recipe["width"], classes=self.classes, class_ids=self.class_ids,
+                    class_names=self.class_names,
+                    state_dict={k: v.half() if v.is_floating_point() else v for k, v in self.model.state_dict().items()},
+                    epochs=self.epoch, steps=self.step, train_seconds=self.train_seconds, hardware="; ".join(hw),
+                    recipe=describe(self.recipe), torch=torch.__version__)
+
+    @property
+    def done(self):
+        return self.epoch >= epochs_of(self.recipe)
+
+    # -- training ----------------------------------------------------------------------------------
+    FORMATS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
+
+    def _fmt(self, x):
+        return {k: v.contiguous(memory_format=self.FORMATS[self.memory_format]) for k, v in x.items()}
+
+    def _autocast(self):
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.recipe["amp"] == "bf16")
+
+    def _inputs(self, px, size, train):
+        n = px.shape[0]
+        if train:
+            q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen)
+            rgb = augment(px, self.gen, self.recipe["min_scale"], size)
+        else:
+            q = torch.full((n,), 75)
+            rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
+        return self._fmt(network_inputs(rgb, self.kind, q))
+
+    def choose_memory_format(self, pixels, labels):
+        """channels-last or contiguous, whichever trains this network faster here (measured, not
+        assumed: on one 2-core CPU the RGB stem preferred NCHW and the DCT networks channels-last)."""
+        if self.memory_format is not None:
+            return
+        size = size_at(self.recipe, self.epoch)
+        px, y = pixels[:64], labels[:64]
+        times = {}
+        saved = {k: v.clone() for k, v in self.model.state_dict().items()}
+        rng = self.gen.get_state()
+        for fmt in self.FORMATS:
+            self.memory_format = fmt
+            self.model.to(memory_format=self.FORMATS[fmt])
+            probe = torch.optim.SGD(self.model.parameters(), lr=0.0)
+            for i in range(3):
+                if i == 1:
+                    t = time.perf_counter()
+                x = self._inputs(px, size, True)
+                with self._autocast():
+                    loss = F.cross_entropy(self.model(x).float(), y)
+                probe.zero_grad(set_to_none=True)
+                loss.backward()
+            times[fmt] = time.perf_counter() - t
+        self.model.load_state_dict(saved)
+        self.gen.set_state(rng)
+        self.memory_format = min(times, key=times.get)
+        self.model.to(memory_format=self.FORMATS[self.memory_format])
+        self.opt.zero_grad(set_to_none=True)
+
+    def train_epoch(self, pixels, labels):
+        self.model.train()
+        size = size_at(self.recipe, self.epoch)
+        order = torch.randperm(self.n_train, generator=self.gen)
+        b = self.recipe["batch"]
+        t0 = time.time()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for i in range(self.steps_per_epoch):
+            idx = order[i * b:(i + 1) * b]
+            x, y = self._inputs(pixels[idx], size, True), labels[idx]
+            for g in self.opt.param_groups:
+                g["lr"] = lr_at(self.recipe, self.step, self.total_steps)
+            with self._autocast():
+                logits = self.model(x)
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=self.recipe["label_smoothing"])
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.step += 1
+            loss_sum += float(loss) * len(idx)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(idx)
+        seconds = time.time() - t0
+        self.epoch += 1
+        self.train_seconds += seconds
+        entry = dict(epoch=self.epoch, size=size, step=self.step, train_loss=round(loss_sum / seen, 5),
+                     train_acc=round(correct / seen, 5), lr=lr_at(self.recipe, self.step - 1, self.total_steps),
+                     epoch_seconds=round(seconds, 1), images_per_second=round(seen / seconds, 1), hardware=hardware())
+        self.log.append(entry)
+        return entry
+
+    @torch.no_grad()
+    def val_simulated(self, pixels, labels, size=224, batch=256):
+        """Top-1 on val pixels re-compressed by the simulator at q75 (a training-time monitor;
+        metrics.json comes from evaluate.py on the real files)."""
+        self.model.eval()
+        hits = 0
+        for j in range(0, pixels.shape[0], batch):
+            with self._autocast():
+                hits += int((self.model(self._inputs(pixels[j:j + batch], size, False)).argmax(1) == labels[j:j + batch]).sum())
+        return hits / pixels.shape[0]
+
+
+def describe(recipe):
+    """The recipe as metrics.json records it."""
+    sched = ", ".join(f"{n} epochs at {s} px" for s, n in recipe["schedule"])
+    opt = (f"SGD momentum {recipe['momentum']}{' Nesterov' if recipe['nesterov'] else ''}" if recipe["optimizer"] == "sgd"
+           else "AdamW")
+    return dict(recipe, text=(f"{opt}, peak lr {recipe['lr']} (batch {recipe['batch']}), warm-up {recipe['warmup']:.0%} then cosine, "
+                              f"weight decay {recipe['weight_decay']} (not on BN/bias), label smoothing {recipe['label_smoothing']}; "
+                              f"{sched}; random resized crop ({recipe['min_scale']:.0%}-100% area) + flip, simulated JPEG "
+                              f"q{recipe['quality'][0]}-{recipe['quality'][1]} 4:2:0; {recipe['amp']} autocast"))

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Trains the shipped zoo on this machine's CPU, unattended, across sessions.
+
+  python3 training/zoo.py --data ../shared/data/imagenette-224 --budget-minutes 140 --commit
+
+Networks are taken in priority order (RGB baseline, Late-Concat-RFA, Late-Concat, then the
+rest). A network in progress resumes from training/checkpoints/<id>.resume.pt (written after
+every epoch: fp32 weights, optimizer, step, RNG states, log), so a run stopped by its budget,
+or by a session ending, continues exactly where it was on any machine that has the repository.
+A network that finishes gets its float16 checkpoint training/checkpoints/<id>.pt, is evaluated
+and exported by evaluate.py into models/<id>/ (metrics.json from the full val split), its
+resume file is removed, and with --commit those files are committed at once.
+
+The budget is wall-clock: an epoch starts only if it is expected to end (and, for a last
+epoch, be evaluated) before the deadline. `--status` prints what is done and what is left.
+
+Calibration runs use the same loop on other recipes: --out runs/calib/NAME --networks ID
+--set schedule=[[128,6]] --set lr=0.2 --no-export."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# oneDNN uses AMX only when asked; harmless on CPUs without it
+os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dctvision_train.data import list_images, load_pixels  # noqa: E402
+from dctvision_train.trainer import RECIPE, Run, epochs_of, size_at  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PRIORITY = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "downsampling",
+            "late-concat-rfa-thinner", "upsampling-rfa", "deconvolution-rfa"]
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "imagenette-224"))
+    p.add_argument("--networks", default=",".join(PRIORITY), help="comma-separated ids, in training order")
+    p.add_argument("--budget-minutes", type=float, default=140)
+    p.add_argument("--out", default=str(ROOT / "training" / "checkpoints"), help="checkpoint folder")
+    p.add_argument("--models", default=str(ROOT / "models"), help="where finished networks are exported")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="override a recipe entry")
+    p.add_argument("--val-every", type=int, default=4, help="simulated-q75 val accuracy every N epochs (and at the end)")
+    p.add_argument("--no-export", action="store_true", help="train only (calibration)")
+    p.add_argument("--commit", action="store_true", help="git-commit each finished model at once")
+    p.add_argument("--limit-per-class", type=int, default=None, help="smoke tests only")
+    p.add_argument("--status", action="store_true", help="print what is done and what is left, then exit")
+    return p.parse_args(argv)
+
+
+def recipe_of(args):
+    recipe = dict(RECIPE)
+    for kv in args.set:
+        k, v = kv.split("=", 1)
+        if k not in recipe:
+            raise SystemExit(f"--set {k}: not a recipe entry ({', '.join(recipe)})")
+        recipe[k] = json.loads(v)
+    return recipe
+
+
+def status(args, recipe):
+    out, models = Path(args.out), Path(args.models)
+    lines = []
+    for net in args.networks.split(","):
+        metrics, resume, final = models / net / "metrics.json", out / f"{net}.resume.pt", out / f"{net}.pt"
+        if metrics.exists() and not args.no_export:
+            m = json.loads(metrics.read_text())
+            lines.append(f"  done      {net:26s} top-1 {m['top1']:.4f}  ({m['epochs']} epochs, {m['train_seconds'] / 3600:.2f} h)")
+        elif final.exists():
+            lines.append(f"  trained   {net:26s} not yet evaluated ({final})")
+        elif resume.exists():
+            st = torch.load(resume, map_location="cpu")
+            lines.append(f"  training  {net:26s} epoch {st['epoch']}/{epochs_of(st['recipe'])}, {st['train_seconds'] / 3600:.2f} h so far")
+        else:
+            lines.append(f"  pending   {net:26s} {epochs_of(recipe)} epochs")
+    return "\n".join(lines)
+
+
+def git_commit(paths, message):
+    for attempt in range(5):
+        add = subprocess.run(["git", "add", "-A", "--", *map(str, paths)], cwd=ROOT)
+        r = subprocess.run(["git", "commit", "-q", "-m", message, "--", *map(str, paths)], cwd=ROOT)
+        if add.returncode == 0 and r.returncode == 0:
+            return True
+        time.sleep(5)  # another git command held the index lock
+    print(f"zoo: could not commit {paths}", flush=True)
+    return False
+
+
+def evaluate(net, final, models):
+    """evaluate.py (export + full val split + TypeScript agreement) in its own process."""
+    cmd = [sys.executable, str(ROOT / "training" / "evaluate.py"), "--checkpoint", str(final), "--out", str(models / net)]
+    r = subprocess.run(cmd, cwd=ROOT)
+    return r.returncode == 0
+
+
+def main(argv=None):
+    args = parse(argv)
+    recipe = recipe_of(args)
+    deadline = time.time() + args.budget_minutes * 60
+    torch.set_num_threads(os.cpu_count())
+    out, models = Path(args.out), Path(args.models)
+    print(f"zoo: {torch.get_num_threads()} threads, deadline in {args.budget_minutes:.0f} min\n{status(args, recipe)}", flush=True)
+    if args.status:
+        return
+    data = Path(args.data)
+    todo = [n for n in args.networks.split(",") if args.no_export or not (models / n / "metrics.json").exists()]
+    if not todo:
+        return
+    t = time.time()
+    files, labels, class_ids, class_names = list_images(data / "train", args.limit_per_class)
+    pixels = load_pixels(files)
+    vfiles, vlabels, _, _ = list_images(data / "val", args.limit_per_class)
+    vpixels = load_pixels(vfiles)
+    print(f"zoo: {len(files)} train / {len(vfiles)} val images loaded in {time.time() - t:.0f}s", flush=True)
+    epoch_cost = {}  # (network, size) -> seconds, to decide whether another epoch fits
+    for net in todo:
+        resume, final = out / f"{net}.resume.pt", out / f"{net}.pt"
+        if not final.exists():
+            if resume.exists():
+                run = Run.from_state(torch.load(resume, map_location="cpu"))
+                print(f"zoo: {net}: resuming at epoch {run.epoch}/{epochs_of(run.recipe)}", flush=True)
+            else:
+                run = Run(net, recipe, len(class_ids), len(files), class_ids, class_names)
+            run.choose_memory_format(pixels, labels)
+            while not run.done:
+                size = size_at(run.recipe, run.epoch)
+                guess = epoch_cost.get((net, size)) or 1.15 * max(
+                    [s * (size / sz) ** 2 for (n, sz), s in epoch_cost.items() if n == net] or [60 * (size / 128) ** 2])
+                last = run.epoch + 1 == epochs_of(run.recipe)
+                if time.time() + guess * 1.1 + (240 if last and not args.no_export else 30) > deadline:
+                    print(f"zoo: {net}: budget reached before epoch {run.epoch + 1} (~{guess:.0f}s); stopping", flush=True)
+                    run.save(resume)
+                    print(status(args, recipe), flush=True)
+                    return
+                entry = run.train_epoch(pixels, labels)
+                epoch_cost[(net, size)] = entry["epoch_seconds"]
+                if args.val_every and (run.epoch % args.val_every == 0 or run.done):
+                    entry["val_acc_simulated_q75"] = round(run.val_simulated(vpixels, vlabels), 5)
+                run.save(resume)
+                print(f"zoo: {net}: {json.dumps(entry)}", flush=True)
+            torch.save(run.final_checkpoint(), final)
+            (out / f"{net}.log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in run.log))
+            resume.unlink()
+        if args.no_export:
+            continue
+        if evaluate(net, final, models):
+            print(f"zoo: {net}: exported to {models / net}", flush=True)
+            if args.commit:
+                git_commit([models / net, out], f"models/{net}: trained on the CPU by training/zoo.py, evaluated by evaluate.py")
+        else:
+            print(f"zoo: {net}: evaluation failed; the checkpoint {final} is kept, rerun zoo.py to retry", flush=True)
+    print(status(args, recipe), flush=True)
+
+
+if __name__ == "__main__":
+    main()
