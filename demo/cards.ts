@@ -1,11 +1,11 @@
 /** One section per image: what the DCT networks see, and one card per network. */
-import type { Classification, DctImage, DctVisionModel } from '../src/index.js';
+import { WeightsError, type Classification, type DctImage, type DctVisionModel } from '../src/index.js';
 import { dctView } from './dct-view.js';
 import { baseline } from './models.js';
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
-export function imageSection(name: string, url: string, img: DctImage): { root: HTMLElement; cards: HTMLElement } {
+export function imageSection(name: string, url: string, img: DctImage, seen: { y: Float32Array; blocks: number }): { root: HTMLElement; cards: HTMLElement } {
   const root = document.createElement('article');
   root.className = 'image-result';
   root.dataset.testid = 'image-result';
@@ -17,7 +17,7 @@ export function imageSection(name: string, url: string, img: DctImage): { root: 
   thumb.alt = name;
   const title = document.createElement('h2');
   title.textContent = name;
-  head.append(thumb, title, dctView(img));
+  head.append(thumb, title, dctView(img, seen));
   const cards = document.createElement('div');
   cards.className = 'cards';
   root.append(head, cards);
@@ -80,7 +80,7 @@ export function failCard(card: HTMLElement, error: Error, modelsBase?: URL): voi
   card.dataset.state = 'error';
   card.classList.add('error');
   const [, body] = card.children;
-  const missing = error.name === 'WeightsError' && /HTTP 404|not a dctvision model\.json/.test(error.message);
+  const missing = error instanceof WeightsError && (error.reason === 'not-found' || error.reason === 'not-a-model');
   body.textContent = missing
     ? `No weights for this network at ${modelsBase?.href ?? 'models/'}: train them (training/README.md) or open this page with ?models=<folder URL>. (${error.message})`
     : `${error.name}: ${error.message}`;

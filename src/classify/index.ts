@@ -1,3 +1,4 @@
-export { load, DctVisionModel, ModelDisposedError, type LoadOptions, type Classification, type ClassifyOptions, type Prediction, type Timings, type BatchOptions, type ModelInfo, type BatchClassification } from './model.js';
+export { load, DctVisionModel, ModelDisposedError } from './model.js';
+export type { ClassifyInput, LoadOptions, Classification, ClassifyOptions, Prediction, Timings, BatchOptions, ModelInfo, BatchClassification } from './types.js';
 export { chooseBackend, BackendError, BACKEND_ORDER, type BackendName, type BackendChoice } from './backend.js';
 export type { ImageInput } from '../prep/input.js';

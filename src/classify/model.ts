@@ -11,85 +11,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DecoderPool } from '../decode/pool.js';
-import type { LimitOptions } from '../decode/types.js';
 import { forward } from '../engine/graph.js';
-import { loadWeights, WeightsError, type Fetcher, type LoadedModel } from '../engine/weights.js';
+import { loadWeights, WeightsError, type LoadedModel } from '../engine/weights.js';
 import { cacheAvailable, cachingFetcher } from '../engine/cache.js';
 import { InputPipeline, type Decoded } from '../prep/pipeline.js';
-import type { ImageInput } from '../prep/input.js';
 import { chooseBackend, onBackend, type BackendChoice, type BackendName } from './backend.js';
+import type { BatchClassification, BatchOptions, Classification, ClassifyInput, ClassifyOptions, LoadOptions, ModelInfo, Prediction, Timings } from './types.js';
 import { assetBase } from '../util/assets.js';
 import { resolveUrl } from '../util/env.js';
-
-export interface LoadOptions {
-  /** Folder (or model.json URL) of the exported model. Default: `models/<id>/` relative to the page (or the working directory in Node). */
-  modelUrl?: string | URL;
-  /** A backend or an ordered list to try; default WebGPU → WebGL → WASM → CPU. */
-  backend?: BackendName | BackendName[];
-  /** Weight download progress, 0–1. */
-  onProgress?: (fraction: number) => void;
-  /** Share a decoder pool between models (default: one per model). */
-  decoder?: DecoderPool;
-  /** Decoder limits applied to every classified file. */
-  limits?: LimitOptions;
-  /**
-   * RGB baseline only: decode pixels with the browser's own decoder (createImageBitmap,
-   * the default in pages) or with libjpeg in WebAssembly (the default in Node).
-   */
-  rgbDecoder?: 'browser' | 'wasm';
-  /**
-   * How model files are fetched (default: fetch(), or the file system for file: URLs in
-   * Node). Every shard is still checked against its sha256, whatever serves it.
-   */
-  fetcher?: Fetcher;
-  /**
-   * Keep model files in the Cache API (browsers): no second download, works offline after
-   * the first visit; a cached shard failing its sha256 is dropped and fetched again.
-   */
-  cache?: boolean;
-}
-
-export interface ModelInfo {
-  network: string;
-  width: number;
-  classes: number;
-  params: number;
-  macs: number;
-  /** Bytes of weight data downloaded (shards as stored, e.g. float16). */
-  weightBytes: number;
-}
-
-export interface Prediction {
-  className: string;
-  probability: number;
-}
-
-export interface Timings {
-  decode: number;
-  prep: number;
-  infer: number;
-  total: number;
-}
-
-export interface Classification {
-  predictions: Prediction[];
-  timings: Timings;
-}
-
-export interface ClassifyOptions {
-  topK?: number;
-  signal?: AbortSignal;
-}
-
-export interface BatchOptions extends ClassifyOptions {
-  /** Images per forward pass (default 16); longer lists run in chunks of this size. */
-  batchSize?: number;
-}
-
-/** One image of a batch; `timings` are those of the whole chunk it ran in. */
-export interface BatchClassification extends Classification {
-  batchSize: number;
-}
 
 /** `models/<id>/` relative to the page (Node: the working directory; script tag: the script). */
 const defaultModelUrl = (id: string): URL => {
@@ -156,7 +85,7 @@ export class DctVisionModel {
     let model: DctVisionModel | undefined;
     const decoder = opts.decoder ?? new DecoderPool();
     try {
-      if (loaded.json.network !== id) throw new WeightsError(`the model at ${url} is '${loaded.json.network}', not '${id}'`);
+      if (loaded.json.network !== id) throw new WeightsError(`the model at ${url} is '${loaded.json.network}', not '${id}'`, { reason: 'mismatch' });
       const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu' });
       model = new DctVisionModel(id, loaded, pipeline, decoder, !opts.decoder, choice);
       await model.warmUp();
@@ -204,11 +133,11 @@ export class DctVisionModel {
   }
 
   /** Logits for one image (Float32Array, one per class). */
-  async infer(input: ImageInput, opts: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+  async infer(input: ClassifyInput, opts: { signal?: AbortSignal } = {}): Promise<Float32Array> {
     return (await this.run(input, opts.signal)).logits;
   }
 
-  async classify(input: ImageInput, opts: ClassifyOptions = {}): Promise<Classification> {
+  async classify(input: ClassifyInput, opts: ClassifyOptions = {}): Promise<Classification> {
     const r = await this.run(input, opts.signal);
     return { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings };
   }
@@ -217,7 +146,7 @@ export class DctVisionModel {
    * parallel by the worker pool, prepared, stacked and inferred together. Each entry is that
    * image's result or its own error (a bad file fails alone).
    */
-  async classifyBatch(inputs: ImageInput[], opts: BatchOptions = {}): Promise<(BatchClassification | Error)[]> {
+  async classifyBatch(inputs: ClassifyInput[], opts: BatchOptions = {}): Promise<(BatchClassification | Error)[]> {
     const size = opts.batchSize ?? 16;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`batchSize must be a positive integer, got ${size}`);
     const out: (BatchClassification | Error)[] = [];
@@ -283,7 +212,7 @@ export class DctVisionModel {
     }
   }
 
-  private async run(input: ImageInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
+  private async run(input: ClassifyInput, signal?: AbortSignal): Promise<{ logits: Float32Array; timings: Timings }> {
     this.checkOpen();
     const t0 = performance.now();
     const decoded = await this.pipeline.decode(input, signal);
@@ -295,7 +224,7 @@ export class DctVisionModel {
     return { logits, timings: { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 } };
   }
 
-  private async runBatch(files: ImageInput[], signal?: AbortSignal) {
+  private async runBatch(files: ClassifyInput[], signal?: AbortSignal) {
     this.checkOpen();
     const t0 = performance.now();
     const decoded = await Promise.all(files.map((i) => this.pipeline.decode(i, signal).catch((e: Error) => e)));

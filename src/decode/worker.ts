@@ -3,7 +3,7 @@
  * WasmDecoder; answers one request at a time; every failure is answered as a
  * typed error for that request only, and the decoder stays usable.
  */
-import { serializeError } from './errors.js';
+import { DecoderWorkerError, serializeError } from './errors.js';
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
 import type { DctImage, RgbImage } from './types.js';
 import { WasmDecoder } from './wasm.js';
@@ -62,7 +62,7 @@ function serve(port: Port): void {
       return;
     }
     try {
-      if (!decoder) throw new Error('decoder worker used before init');
+      if (!decoder) throw new DecoderWorkerError('decoder worker used before init');
       if (msg.type === 'dct') {
         const img = decoder.decode(msg.bytes, msg.options);
         handled++;

@@ -1,6 +1,6 @@
 /** A planned network as a function of tfjs ops (NHWC), with BN folded into the convs. */
 import * as tf from '@tensorflow/tfjs-core';
-import { padOf, type Plan } from './plan.js';
+import { SpecError, padOf, type Plan } from './plan.js';
 
 export type WeightMap = Record<string, tf.Tensor>;
 type T4 = tf.Tensor4D;
@@ -64,6 +64,6 @@ export function forward(p: Plan, w: WeightMap, inputs: Record<string, tf.Tensor4
           return tf.add(tf.matMul(tf.mean(x!, [1, 2]) as tf.Tensor2D, w['head.w'] as tf.Tensor2D), w['head.b']) as tf.Tensor2D;
       }
     }
-    throw new Error(`${p.name}: plan has no head`);
+    throw new SpecError(`${p.name}: plan has no head`);
   });
 }

@@ -9,8 +9,23 @@ import type { WeightMap } from './graph.js';
 import { isNode, resolveUrl } from '../util/env.js';
 import { plan, specDocument, weightShapes, type NetworkSpec, type Plan } from './plan.js';
 
+/**
+ * Why weights could not be used: `not-found` (HTTP 404/410, no such file), `not-a-model`
+ * (what came back is no dctvision model.json, e.g. a dev server's index.html), `network`
+ * (unreachable or cut off), `http` (another HTTP error, see `status`), `integrity` (a shard
+ * fails its sha256), `mismatch` (tensors or network do not fit what was asked for).
+ */
+export type WeightsFailure = 'not-found' | 'not-a-model' | 'network' | 'http' | 'integrity' | 'mismatch';
+
 export class WeightsError extends Error {
   override name = 'WeightsError';
+  readonly reason: WeightsFailure;
+  readonly status?: number;
+  constructor(message: string, opts: { reason: WeightsFailure; status?: number; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.reason = opts.reason;
+    this.status = opts.status;
+  }
 }
 
 export interface InputContract {
@@ -48,7 +63,13 @@ export type Fetcher = (url: URL) => Promise<ArrayBuffer>;
 export const defaultFetcher: Fetcher = async (url) => {
   if (url.protocol === 'file:' && isNode) {
     const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-    const b = await readFile(url);
+    let b: Uint8Array;
+    try {
+      b = await readFile(url);
+    } catch (e) {
+      const missing = (e as { code?: string }).code === 'ENOENT';
+      throw new WeightsError(`cannot read ${url.href}: ${(e as Error).message}`, { reason: missing ? 'not-found' : 'network', cause: e });
+    }
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
   let res: Response | undefined;
@@ -58,9 +79,10 @@ export const defaultFetcher: Fetcher = async (url) => {
   } catch (e) {
     // fetch() rejects with a bare TypeError ("Failed to fetch"), also when the body is cut
     // off half-way; say what was being loaded.
-    throw new WeightsError(`network error while loading ${url.href}: ${(e as Error).message}`, { cause: e });
+    throw new WeightsError(`network error while loading ${url.href}: ${(e as Error).message}`, { reason: 'network', cause: e });
   }
-  throw new WeightsError(`failed to load ${url.href}: HTTP ${res!.status}`);
+  const status = res!.status;
+  throw new WeightsError(`failed to load ${url.href}: HTTP ${status}`, { reason: status === 404 || status === 410 ? 'not-found' : 'http', status });
 };
 
 /** Hex sha256, as written in model.json's shardSha256. */
@@ -90,9 +112,9 @@ export async function loadWeights(
   } catch (e) {
     if (e instanceof WeightsError) throw e;
     // e.g. a dev server or SPA host answering a missing file with its index.html
-    throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json (not JSON: ${(e as Error).message})`);
+    throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json (not JSON: ${(e as Error).message})`, { reason: 'not-a-model' });
   }
-  if (json?.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`);
+  if (json?.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`, { reason: 'not-a-model' });
   const doc = json.spec ? { ...specDocument, networks: { ...specDocument.networks, [json.network]: json.spec } } : specDocument;
   const p = plan(json.network, json.width, json.classes, doc);
   const expected = weightShapes(p);
@@ -105,7 +127,7 @@ export async function loadWeights(
   const invalidate = (fetcher as { invalidate?: (url: URL) => Promise<void> }).invalidate;
   for (const { path, sha } of paths) {
     const url = new URL(path, jsonUrl);
-    if (!sha) throw new WeightsError(`shard '${path}' has no sha256 in model.json`);
+    if (!sha) throw new WeightsError(`shard '${path}' has no sha256 in model.json`, { reason: 'integrity' });
     let data = await fetcher(url);
     let actual = await sha256Hex(data);
     if (actual !== sha && invalidate) {
@@ -114,19 +136,19 @@ export async function loadWeights(
       data = await fetcher(url);
       actual = await sha256Hex(data);
     }
-    if (actual !== sha) throw new WeightsError(`shard '${path}' fails its sha256 check (expected ${sha}, got ${actual})`);
+    if (actual !== sha) throw new WeightsError(`shard '${path}' fails its sha256 check (expected ${sha}, got ${actual})`, { reason: 'integrity' });
     buffers.push(data);
     opts.onProgress?.(++done / paths.length);
   }
   for (const spec of specs) {
     const shape = expected.get(spec.name);
-    if (!shape) throw new WeightsError(`unexpected tensor '${spec.name}' in ${jsonUrl.href} (not part of ${json.network})`);
+    if (!shape) throw new WeightsError(`unexpected tensor '${spec.name}' in ${jsonUrl.href} (not part of ${json.network})`, { reason: 'mismatch' });
     if (shape.join(',') !== spec.shape.join(',')) {
-      throw new WeightsError(`tensor '${spec.name}' has shape [${spec.shape}] but ${json.network} needs [${shape}]`);
+      throw new WeightsError(`tensor '${spec.name}' has shape [${spec.shape}] but ${json.network} needs [${shape}]`, { reason: 'mismatch' });
     }
   }
   const names = new Set(specs.map((s) => s.name));
-  for (const name of expected.keys()) if (!names.has(name)) throw new WeightsError(`missing tensor '${name}' in ${jsonUrl.href}`);
+  for (const name of expected.keys()) if (!names.has(name)) throw new WeightsError(`missing tensor '${name}' in ${jsonUrl.href}`, { reason: 'mismatch' });
 
   const total = buffers.reduce((a, b) => a + b.byteLength, 0);
   const all = new Uint8Array(total);
@@ -139,7 +161,7 @@ export async function loadWeights(
     try {
       return tf.io.decodeWeights(all.buffer, specs) as WeightMap;
     } catch (e) {
-      throw new WeightsError(`cannot decode the weights of ${jsonUrl.href}: ${(e as Error).message}`);
+      throw new WeightsError(`cannot decode the weights of ${jsonUrl.href}: ${(e as Error).message}`, { reason: 'mismatch' });
     }
   };
   const weights = opts.allocate ? await opts.allocate(make) : make();

@@ -12,22 +12,29 @@ export interface NetworkPlanes {
   cr: Float32Array;
 }
 
+type Plane = { coefficients: ArrayLike<number>; blocksX: number; blocksY: number; quantTable?: ArrayLike<number> };
+
 /**
- * Apply a plan to one image's dequantized coefficient planes ([blocksY][blocksX][64]
- * each, channel 8·v+u). Grayscale images get zero chroma.
+ * Apply a plan to one image's coefficient planes ([blocksY][blocksX][64] each, channel
+ * 8·v+u). With `dequantize`, the planes hold raw quantized values and each is multiplied by
+ * its component's quantTable as it is read (nothing is dequantized that the plan does not
+ * use). Grayscale images get zero chroma.
  */
-export function prepareCpu(plan: PrepPlan, planes: { coefficients: ArrayLike<number>; blocksX: number; blocksY: number }[]): NetworkPlanes {
-  const out = plan.planes.map((p) => applyPlane(p, planes[p.component]));
+export function prepareCpu(plan: PrepPlan, planes: Plane[], dequantize = false): NetworkPlanes {
+  const out = plan.planes.map((p) => applyPlane(p, planes[p.component], dequantize));
   const chroma = (plan.chromaSize / 8) ** 2 * 64;
   return { y: out[0], cb: out[1] ?? new Float32Array(chroma), cr: out[2] ?? new Float32Array(chroma) };
 }
 
-function applyPlane(p: PlanePrep, src: { coefficients: ArrayLike<number>; blocksX: number; blocksY: number }): Float32Array {
+function applyPlane(p: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
   const { rows, cols } = p;
   const inW = src.blocksX * 8;
   const coef = src.coefficients;
+  const q = dequantize ? src.quantTable! : undefined;
   // C[r][c] = coefficient of block (r>>3, c>>3), frequency (r&7, c&7).
-  const at = (r: number, c: number) => coef[(((r >> 3) * src.blocksX + (c >> 3)) << 6) + ((r & 7) << 3) + (c & 7)];
+  const at = q
+    ? (r: number, c: number) => coef[(((r >> 3) * src.blocksX + (c >> 3)) << 6) + ((r & 7) << 3) + (c & 7)] * q[((r & 7) << 3) + (c & 7)]
+    : (r: number, c: number) => coef[(((r >> 3) * src.blocksX + (c >> 3)) << 6) + ((r & 7) << 3) + (c & 7)];
   // T = A_r · C (or A_r · Cᵀ): out rows × source columns (or source rows).
   const tCols = p.transpose ? src.blocksY * 8 : inW;
   const t = new Float32Array(rows.out * tCols);

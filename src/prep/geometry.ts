@@ -109,7 +109,7 @@ function axisMap(outSamples: number, footprint: (i: number) => [number, number],
     }
     loS[i] = Math.floor(q0 / 8) * 8;
     hiS[i] = (Math.floor(q1 / 8) + 1) * 8;
-    if (total <= 0) throw new Error('resampling footprint outside the image');
+    if (total <= 0) throw new RangeError('resampling footprint outside the image');
     for (let q = q0; q <= q1; q++) {
       const r = w[q - q0] / total;
       if (!r) continue;

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DecoderPool } from '../decode/pool.js';
 import { CorruptJpegError } from '../decode/errors.js';
 import { readJpegHeader } from '../decode/header.js';
-import type { DctImage, LimitOptions } from '../decode/types.js';
+import type { DctComponent, DctImage, LimitOptions } from '../decode/types.js';
 import type { InputGeometry } from '../engine/plan.js';
 import { planPrep, type PrepPlan } from './geometry.js';
 import type { GpuPrepPlan } from './webgpu.js';
@@ -70,15 +70,22 @@ export class InputPipeline {
     return { y: [y, y, 64], cb: [c, c, 64], cr: [c, c, 64] };
   }
 
-  /** Bytes → decoded file (worker pool or browser decoder); no TensorFlow.js involved. */
-  async decode(input: ImageInput, signal?: AbortSignal): Promise<Decoded> {
+  /**
+   * Bytes → decoded file (worker pool or browser decoder); no TensorFlow.js involved. A DCT
+   * network also takes an image the caller decoded already (DecoderPool.decode's DctImage).
+   */
+  async decode(input: ImageInput | DctImage, signal?: AbortSignal): Promise<Decoded> {
+    if (isDctImage(input)) {
+      if (this.geometry.kind !== 'dct') throw new TypeError('the RGB network needs the file itself, not its DCT coefficients');
+      return { kind: 'dct', img: input };
+    }
     const bytes = await inputBytes(input, signal);
     if (this.geometry.kind === 'rgb') {
       const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
       return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
     }
-    // On WebGPU the kernels dequantize the raw int16 coefficients themselves.
-    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: !this.gpuPrep }) };
+    // Raw int16 coefficients: the preparation dequantizes only what it reads (on WebGPU, in the kernels).
+    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false }) };
   }
 
   /**
@@ -86,7 +93,7 @@ export class InputPipeline {
    * run with the model's backend active (the WebGPU kernels run on it).
    */
   tensors(d: Decoded): Record<string, tf.Tensor4D> {
-    if (d.kind === 'dct' && this.gpuPrep) {
+    if (d.kind === 'dct' && this.gpuPrep && !d.img.dequantized) {
       const entry = this.planFor(d.img);
       if (entry.gpu) return { ...this.gpuPrep.prepareWebGPU(entry.gpu, d.img.components) };
     }
@@ -98,11 +105,11 @@ export class InputPipeline {
   /** Decoded file → the network's inputs as NHWC Float32Arrays (the CPU path, no tensors). */
   arrays(d: Decoded): Record<string, Float32Array> {
     if (d.kind === 'rgb') return { rgb: prepareRgb(d.data, d.width, d.height, d.orientation, this.geometry.size) };
-    if (this.gpuPrep) throw new TypeError('this pipeline prepares DCT inputs on the GPU: use tensors()');
-    const { plan } = this.planFor(d.img);
+    const { plan } = this.planFor(d.img, false);
     const c = d.img.components;
-    if (plan.identity) return { y: Float32Array.from(c[0].coefficients), cb: Float32Array.from(c[1].coefficients), cr: Float32Array.from(c[2].coefficients) };
-    return { ...prepareCpu(plan, c) };
+    const raw = !d.img.dequantized;
+    if (plan.identity) return { y: planeValues(c[0], raw), cb: planeValues(c[1], raw), cr: planeValues(c[2], raw) };
+    return { ...prepareCpu(plan, c, raw) };
   }
 
   dispose(): void {
@@ -111,7 +118,7 @@ export class InputPipeline {
   }
 
   /** The geometry plan of an image (least recently used ones dropped beyond PLAN_CACHE). */
-  private planFor(img: DctImage): { plan: PrepPlan; gpu?: GpuPrepPlan } {
+  private planFor(img: DctImage, gpu = true): { plan: PrepPlan; gpu?: GpuPrepPlan } {
     const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}`).join('')}`;
     let entry = this.plans.get(key);
     if (entry) {
@@ -119,16 +126,27 @@ export class InputPipeline {
     } else {
       if (this.geometry.kind !== 'dct') throw new TypeError('not a DCT network');
       const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize);
-      entry = { plan, gpu: this.gpuPrep ? new this.gpuPrep.GpuPrepPlan(plan) : undefined };
+      entry = { plan };
       if (this.plans.size >= PLAN_CACHE) {
         const oldest = this.plans.keys().next().value!;
         this.plans.get(oldest)!.gpu?.dispose();
         this.plans.delete(oldest);
       }
     }
+    if (gpu && this.gpuPrep && !entry.gpu) entry.gpu = new this.gpuPrep.GpuPrepPlan(entry.plan);
     this.plans.set(key, entry);
     return entry;
   }
+}
+
+const isDctImage = (x: unknown): x is DctImage =>
+  typeof x === 'object' && x !== null && 'components' in x && 'dequantized' in x && Array.isArray((x as DctImage).components);
+
+/** A plane's coefficients as float32, multiplied by its quantization table when they are raw. */
+function planeValues(c: DctComponent, raw: boolean): Float32Array {
+  const out = Float32Array.from(c.coefficients);
+  if (raw) for (let i = 0; i < out.length; i++) out[i] *= c.quantTable[i & 63];
+  return out;
 }
 
 /**

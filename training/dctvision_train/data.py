@@ -3,10 +3,12 @@ augmented on the training device, then JPEG-compressed in simulation (jpeg_sim) 
 the DCT networks see dequantized coefficients and the RGB baseline the same image
 decoded back. Evaluation reads real files: exact coefficients from libjpeg (the
 native reference tool, bit-identical to the WebAssembly decoder) or libjpeg pixels."""
+import json
 import math
 import struct
 import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -41,20 +43,39 @@ def list_images(root, limit_per_class=None):
     return files, torch.tensor(labels), class_ids, [names[c] or c for c in class_ids]
 
 
+def area_weights(n_in, size, offset, scale):
+    """[size, n_in] weights of one axis: output pixel i averages the source interval
+    [(offset + i) / scale, (offset + i + 1) / scale) (area resize; src/prep/geometry.ts planAxis)."""
+    w = np.zeros((size, n_in))
+    for i in range(size):
+        a, b = (offset + i) / scale, (offset + i + 1) / scale
+        for q in range(max(0, math.floor(a)), min(n_in, math.ceil(b))):
+            w[i, q] = max(0.0, min(b, q + 1) - max(a, q)) / (b - a)
+    return w
+
+
+def resize_crop(rgb, size=SIZE):
+    """The library's policy (src/prep/pixels.ts, and in the DCT domain src/prep/geometry.ts):
+    short side to `size` by area averaging, fractional centre crop. uint8 HWC -> float HWC."""
+    h, w = rgb.shape[:2]
+    if (h, w) == (size, size):
+        return rgb.astype(np.float64)
+    s = size / min(h, w)
+    rows = area_weights(h, size, (h * s - size) / 2, s)
+    cols = area_weights(w, size, (w * s - size) / 2, s)
+    t = (rows @ rgb.reshape(h, -1).astype(np.float64)).reshape(size, w, -1)  # rows first, then columns
+    return np.einsum("iwc,jw->ijc", t, cols, optimize=True)
+
+
 def load_pixels(files, threads=8):
-    """uint8 [N, 3, 224, 224]: libjpeg decode (PIL), short side resized to 224, centre crop."""
-    from PIL import Image
+    """uint8 [N, 3, 224, 224]: libjpeg decode (PIL), EXIF orientation applied, then the library's
+    resize/crop policy (resize_crop) rounded to integers."""
+    from PIL import Image, ImageOps
 
     def one(f):
         with Image.open(f) as im:
-            im = im.convert("RGB")
-            w, h = im.size
-            if (w, h) != (SIZE, SIZE):
-                s = SIZE / min(w, h)
-                im = im.resize((max(SIZE, round(w * s)), max(SIZE, round(h * s))), Image.BILINEAR)
-                w, h = im.size
-                im = im.crop(((w - SIZE) // 2, (h - SIZE) // 2, (w - SIZE) // 2 + SIZE, (h - SIZE) // 2 + SIZE))
-            return np.asarray(im, dtype=np.uint8)
+            rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"), dtype=np.uint8)
+        return rgb if rgb.shape[:2] == (SIZE, SIZE) else np.clip(np.round(resize_crop(rgb)), 0, 255).astype(np.uint8)
     with ThreadPoolExecutor(threads) as pool:
         arrays = list(pool.map(one, files))
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
@@ -137,3 +158,48 @@ def exact_inputs(files, kind):
     if kind == "rgb":
         return {"rgb": load_pixels(files).float()}
     return {k: v.permute(0, 3, 1, 2).contiguous() for k, v in exact_dct_inputs(files).items()}
+
+
+def library_inputs(files, model_dir=None, network=None, batch=64):
+    """Yields (inputs NCHW float32, ok mask) per batch of files, prepared by the library's own
+    input pipeline (scripts/prep-inputs.mjs: WebAssembly decoder, DCT-domain geometry or the
+    pixel path, exactly what classify() runs) - any JPEG, any size, layout or orientation.
+    Files the library refuses come back with ok False and zero inputs."""
+    root = Path(__file__).resolve().parents[2]
+    args = ["--model", str(model_dir)] if model_dir else ["--network", network]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(["node", str(root / "scripts" / "prep-inputs.mjs"), *args], cwd=root,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        feed = threading.Thread(target=lambda: (proc.stdin.write(("\n".join(str(Path(f).resolve()) for f in files) + "\n").encode()), proc.stdin.close()))
+        feed.start()
+        try:
+            header = json.loads(proc.stdout.readline() or b"null")  # input names and shapes
+            if header is None:
+                raise RuntimeError("prep-inputs.mjs wrote no header")
+            shapes = header["shapes"]
+            sizes = {k: int(np.prod(v)) for k, v in shapes.items()}
+            for start in range(0, len(files), batch):
+                n = min(batch, len(files) - start)
+                out = {k: np.zeros((n, *shapes[k]), np.float32) for k in shapes}
+                ok = np.zeros(n, bool)
+                for i in range(n):
+                    status = struct.unpack("<i", _read_exact(proc.stdout, 4))[0]
+                    if status:
+                        continue
+                    ok[i] = True
+                    for k in shapes:
+                        out[k][i] = np.frombuffer(_read_exact(proc.stdout, 4 * sizes[k]), "<f4").reshape(shapes[k])
+                yield {k: torch.from_numpy(v).permute(0, 3, 1, 2).contiguous() for k, v in out.items()}, torch.from_numpy(ok)
+        finally:
+            feed.join()
+            proc.stdout.close()
+            if proc.wait() != 0:
+                err.seek(0)
+                raise RuntimeError(f"prep-inputs.mjs failed: {err.read().decode(errors='replace')[-2000:]}")
+
+
+def _read_exact(stream, n):
+    data = stream.read(n)
+    if len(data) != n:
+        raise RuntimeError(f"prep-inputs.mjs ended early ({len(data)} of {n} bytes)")
+    return data

@@ -21,8 +21,8 @@ from .model import Network
 
 # The shipped zoo's recipe (docs/MODELS.md says how it was chosen).
 RECIPE = dict(
-    optimizer="sgd", lr=0.4, momentum=0.9, nesterov=True, weight_decay=1e-4, label_smoothing=0.1,
-    batch=128, warmup=0.15, schedule=[[128, 24], [176, 8], [224, 4]], quality=[50, 95], min_scale=0.35,
+    optimizer="adamw", lr=2e-3, momentum=0.9, nesterov=True, weight_decay=0.05, label_smoothing=0.1,
+    batch=128, warmup=0.15, schedule=[[128, 32], [176, 8], [224, 4]], quality=[50, 95], min_scale=0.35,
     amp="bf16", width=0.25, seed=0)
 
 
@@ -131,6 +131,10 @@ class Run:
             q = torch.full((n,), 75)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
         return self._fmt(network_inputs(rgb, self.kind, q))
+
+    def set_memory_format(self, fmt):
+        self.memory_format = fmt
+        self.model.to(memory_format=self.FORMATS[fmt])
 
     def choose_memory_format(self, pixels, labels):
         """channels-last or contiguous, whichever trains this network faster here (measured, not

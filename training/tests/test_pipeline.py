@@ -13,8 +13,8 @@ DATA = ROOT.parent / "shared" / "data" / "imagenette-224"
 
 
 class TinyPipeline(unittest.TestCase):
-    def run_script(self, script, *args):
-        r = subprocess.run([sys.executable, str(ROOT / "training" / script), *args], capture_output=True, text=True, cwd=ROOT)
+    def run_script(self, module, *args):
+        r = subprocess.run([sys.executable, "-m", f"dctvision_train.{module}", *args], capture_output=True, text=True, cwd=ROOT / "training")
         self.assertEqual(r.returncode, 0, r.stderr[-3000:])
         return r.stdout
 
@@ -24,12 +24,12 @@ class TinyPipeline(unittest.TestCase):
                 run, model = Path(d) / "run", Path(d) / "model"
                 # bf16 autocast (the mixed precision used on GPUs) for one of the two
                 amp = ["--amp", "bf16"] if network == "late-concat-rfa" else []
-                self.run_script("train.py", "--network", network, "--data", str(DATA), "--width", "0.125", "--epochs", "2",
+                self.run_script("train", "--network", network, "--data", str(DATA), "--width", "0.125", "--epochs", "2",
                                 "--batch", "8", "--limit-per-class", "2", "--out", str(run), *amp)
                 log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
                 self.assertEqual([e["epoch"] for e in log], [1, 2])
                 self.assertTrue(all(e["train_loss"] > 0 and "val_acc_simulated_q75" in e for e in log))
-                self.run_script("evaluate.py", "--checkpoint", str(run / "last.pt"), "--data", str(DATA), "--out", str(model),
+                self.run_script("evaluate", "--checkpoint", str(run / "last.pt"), "--data", str(DATA), "--out", str(model),
                                 "--limit-per-class", "3", "--ts-images", "30")
                 m = json.loads((model / "metrics.json").read_text())
                 self.assertEqual((m["network"], m["val_images"], m["ts_agreement_images"], m["epochs"]), (network, 30, 30, 2))
@@ -53,10 +53,10 @@ class TinyPipeline(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             run = Path(d) / "run"
             procs = [subprocess.Popen(
-                [sys.executable, str(ROOT / "training" / "train.py"), "--network", "late-concat", "--data", str(DATA),
+                [sys.executable, "-m", "dctvision_train.train", "--network", "late-concat", "--data", str(DATA),
                  "--width", "0.125", "--epochs", "2", "--batch", "4", "--limit-per-class", "3", "--out", str(run), "--device", "cpu"],
                 env=dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(r), LOCAL_RANK=str(r)),
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) for r in range(2)]
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT / "training") for r in range(2)]
             outs = [p.communicate(timeout=300) for p in procs]
             for p, (_, err) in zip(procs, outs):
                 self.assertEqual(p.returncode, 0, err[-3000:])
@@ -64,6 +64,26 @@ class TinyPipeline(unittest.TestCase):
             self.assertEqual(len(log), 2)
             self.assertIn("x2", __import__("torch").load(run / "last.pt")["hardware"])
             self.assertIn("30 training images", outs[0][0])
+
+
+    def test_zoo_resumes_exactly(self):
+        """A zoo run stopped after one epoch and resumed ends with the same weights as one run straight through."""
+        import torch
+        # (the layout pinned: "auto" times both, and a different choice rounds differently)
+        common = ["--networks", "late-concat", "--limit-per-class", "2", "--no-export", "--val-every", "0", "--memory-format", "nchw",
+                  "--set", "width=0.125", "--set", "batch=8", "--set", "schedule=[[32,1],[48,2]]", "--data", str(DATA)]
+        with tempfile.TemporaryDirectory() as d:
+            straight, split = Path(d) / "straight", Path(d) / "split"
+            self.run_script("zoo", *common, "--out", str(straight))
+            out = self.run_script("zoo", *common, "--out", str(split), "--max-epochs", "1")
+            self.assertIn("stopping", out)
+            self.assertTrue((split / "late-concat.resume.pt").exists())
+            self.assertIn("resuming at epoch 1/3", self.run_script("zoo", *common, "--out", str(split)))
+            self.assertFalse((split / "late-concat.resume.pt").exists())
+            a, b = (torch.load(p / "late-concat.pt") for p in (straight, split))
+            self.assertEqual((a["epochs"], b["epochs"]), (3, 3))
+            for k, v in a["state_dict"].items():
+                self.assertTrue(torch.equal(v, b["state_dict"][k]), k)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """One GPU session's work for the shipped models (the training issue): unpack the
 staged train split, load it onto the GPU once, train the networks one after another
 with the same recipe within a time budget, then (optionally) the speed table; pack
@@ -6,20 +5,18 @@ float16 checkpoints and logs into $OUT in at most 8 files of at most 16 MiB.
 Evaluation, export and metrics.json happen afterwards on the CPU (evaluate.py).
 
   scripts/stage-train.sh                  # here: build/stage/train-{1,2}.tar (< 60 MiB each)
-  python3 training/gpu_job.py --stage build/stage --out "$OUT" --epochs 40 --budget 520 --speed
+  python3 -m dctvision_train.gpu_job --stage build/stage --out "$OUT" --epochs 40 --budget 520 --speed
 
 Rehearse on the CPU with --limit-per-class 2 --epochs 1 --width 0.125."""
 import argparse
 import json
-import sys
 import tarfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_speed  # noqa: E402
-import train  # noqa: E402
-from dctvision_train.spec import load_specs  # noqa: E402
+from . import bench_speed
+from . import train
+from .spec import load_specs
 
 
 def main(argv=None):

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Train one network of src/engine/networks.json on an ImageFolder of JPEGs.
 
-  python3 training/train.py --network late-concat-rfa --data ../shared/data/imagenette-224 \
+  python3 -m dctvision_train.train --network late-concat-rfa --data ../shared/data/imagenette-224 \
       --epochs 40 --batch 128 --out runs/late-concat-rfa
 
 Multi-GPU / multi-node (DistributedDataParallel), e.g. full ImageNet on 8 GPUs:
 
-  torchrun --nproc_per_node 8 training/train.py --network late-concat-rfa --width 1.0 \
+  torchrun --nproc_per_node 8 -m dctvision_train.train --network late-concat-rfa --width 1.0 \
       --data /data/imagenet --epochs 90 --batch 256 --out runs/imagenet-lcrfa
 
 `--data` holds train/ and val/ (one folder per class). Pixels are preloaded and
@@ -17,7 +16,6 @@ import json
 import math
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -25,9 +23,8 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dctvision_train.data import augment, list_images, load_pixels, network_inputs  # noqa: E402
-from dctvision_train.model import Network  # noqa: E402
+from .data import augment, list_images, load_pixels, network_inputs
+from .model import Network
 
 
 def parse(argv=None):

@@ -3,21 +3,19 @@ statistics, so folding matters) exported as the browser loads it, a batch of
 inputs and PyTorch's logits for them. The TypeScript engine must reproduce the
 logits (test/engine-parity.test.ts). Re-run after changing networks.json:
 
-    python3 training/make_parity_fixtures.py
+    python3 -m dctvision_train.make_parity_fixtures
 """
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dctvision_train.export import export_model, read_model  # noqa: E402
-from dctvision_train.model import Network, load_inference_tensors, randomize_batchnorm  # noqa: E402
-from dctvision_train.spec import load_specs  # noqa: E402
+from .export import export_model, read_model
+from .model import Network, load_inference_tensors, randomize_batchnorm
+from .spec import load_specs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test" / "fixtures" / "parity"
 WIDTH, CLASSES, BATCH = 0.125, 10, 2
 

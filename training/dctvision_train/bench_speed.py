@@ -1,21 +1,18 @@
-#!/usr/bin/env python3
 """Inference throughput of the eight networks (the paper's speed table), in one run:
 random weights, BN folded, batch 256, bf16 autocast + channels_last on CUDA, after
 warm-up, median over repeats; each network's images/s and its ratio to the RGB baseline.
 
-  python3 training/bench_speed.py --width 1.0 --classes 1000 --json speed-w1.json"""
+  python3 -m dctvision_train.bench_speed --width 1.0 --classes 1000 --json speed-w1.json"""
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dctvision_train.model import Network  # noqa: E402
-from dctvision_train.spec import baseline_id, load_specs  # noqa: E402
+from .model import Network
+from .spec import baseline_id, load_specs
 
 
 def throughput(name, width, classes, batch, repeats, iters, device):

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Trains the shipped zoo on this machine's CPU, unattended, across sessions.
 
-  python3 training/zoo.py --data ../shared/data/imagenette-224 --budget-minutes 140 --commit
+  python3 -m dctvision_train.zoo --data ../shared/data/imagenette-224 --budget-minutes 140 --commit
 
 Networks are taken in priority order (RGB baseline, Late-Concat-RFA, Late-Concat, then the
 rest). A network in progress resumes from training/checkpoints/<id>.resume.pt (written after
@@ -27,13 +26,12 @@ from pathlib import Path
 # oneDNN uses AMX only when asked; harmless on CPUs without it
 os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
 
-import torch  # noqa: E402
+import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dctvision_train.data import list_images, load_pixels  # noqa: E402
-from dctvision_train.trainer import RECIPE, Run, epochs_of, size_at  # noqa: E402
+from .data import list_images, load_pixels
+from .trainer import RECIPE, Run, epochs_of, size_at
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PRIORITY = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "downsampling",
             "late-concat-rfa-thinner", "upsampling-rfa", "deconvolution-rfa"]
 
@@ -50,6 +48,9 @@ def parse(argv=None):
     p.add_argument("--no-export", action="store_true", help="train only (calibration)")
     p.add_argument("--commit", action="store_true", help="git-commit each finished model at once")
     p.add_argument("--limit-per-class", type=int, default=None, help="smoke tests only")
+    p.add_argument("--memory-format", choices=["auto", "nchw", "channels_last"], default="auto",
+                   help="tensor layout for a new run (auto: the faster one, measured)")
+    p.add_argument("--max-epochs", type=int, default=None, help="stop after this many epochs in this run (tests)")
     p.add_argument("--status", action="store_true", help="print what is done and what is left, then exit")
     return p.parse_args(argv)
 
@@ -95,8 +96,8 @@ def git_commit(paths, message):
 
 def evaluate(net, final, models):
     """evaluate.py (export + full val split + TypeScript agreement) in its own process."""
-    cmd = [sys.executable, str(ROOT / "training" / "evaluate.py"), "--checkpoint", str(final), "--out", str(models / net)]
-    r = subprocess.run(cmd, cwd=ROOT)
+    cmd = [sys.executable, "-m", "dctvision_train.evaluate", "--checkpoint", str(final), "--out", str(models / net)]
+    r = subprocess.run(cmd, cwd=ROOT / "training")
     return r.returncode == 0
 
 
@@ -120,6 +121,7 @@ def main(argv=None):
     vpixels = load_pixels(vfiles)
     print(f"zoo: {len(files)} train / {len(vfiles)} val images loaded in {time.time() - t:.0f}s", flush=True)
     epoch_cost = {}  # (network, size) -> seconds, to decide whether another epoch fits
+    epochs_run = 0
     for net in todo:
         resume, final = out / f"{net}.resume.pt", out / f"{net}.pt"
         if not final.exists():
@@ -128,18 +130,22 @@ def main(argv=None):
                 print(f"zoo: {net}: resuming at epoch {run.epoch}/{epochs_of(run.recipe)}", flush=True)
             else:
                 run = Run(net, recipe, len(class_ids), len(files), class_ids, class_names)
+            if run.memory_format is None and args.memory_format != "auto":
+                run.set_memory_format(args.memory_format)
             run.choose_memory_format(pixels, labels)
             while not run.done:
                 size = size_at(run.recipe, run.epoch)
                 guess = epoch_cost.get((net, size)) or 1.15 * max(
                     [s * (size / sz) ** 2 for (n, sz), s in epoch_cost.items() if n == net] or [60 * (size / 128) ** 2])
                 last = run.epoch + 1 == epochs_of(run.recipe)
-                if time.time() + guess * 1.1 + (240 if last and not args.no_export else 30) > deadline:
+                over = args.max_epochs is not None and epochs_run >= args.max_epochs
+                if over or time.time() + guess * 1.1 + (240 if last and not args.no_export else 30) > deadline:
                     print(f"zoo: {net}: budget reached before epoch {run.epoch + 1} (~{guess:.0f}s); stopping", flush=True)
                     run.save(resume)
                     print(status(args, recipe), flush=True)
                     return
                 entry = run.train_epoch(pixels, labels)
+                epochs_run += 1
                 epoch_cost[(net, size)] = entry["epoch_seconds"]
                 if args.val_every and (run.epoch % args.val_every == 0 or run.done):
                     entry["val_acc_simulated_q75"] = round(run.val_simulated(vpixels, vlabels), 5)
@@ -153,7 +159,7 @@ def main(argv=None):
         if evaluate(net, final, models):
             print(f"zoo: {net}: exported to {models / net}", flush=True)
             if args.commit:
-                git_commit([models / net, out], f"models/{net}: trained on the CPU by training/zoo.py, evaluated by evaluate.py")
+                git_commit([models / net, out], f"models/{net}: trained on the CPU by dctvision_train.zoo, evaluated by dctvision_train.evaluate")
         else:
             print(f"zoo: {net}: evaluation failed; the checkpoint {final} is kept, rerun zoo.py to retry", flush=True)
     print(status(args, recipe), flush=True)

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The network inputs of each file as the library prepares them (the one input pipeline:
+// worker-pool decode, DCT-domain geometry or the pixel path), for PyTorch evaluation of any
+// JPEG (training/evaluate.py). Reads a file list on stdin; writes one JSON line (network and
+// input shapes), then per file a little-endian int32 status (0 ok, 1 failed: the reason goes
+// to stderr) and, when ok, each input's NHWC float32 values in the order of those shapes.
+//
+//   node scripts/prep-inputs.mjs --model models/<id> | --network <id>  < file-list > inputs.bin
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DecoderPool, InputPipeline, inputGeometry, specDocument } from '../dist/lib/index.js';
+
+// --model: a model folder (its model.json's spec row); --network: a network of networks.json.
+const { values } = parseArgs({ options: { model: { type: 'string' }, network: { type: 'string' } } });
+const json = values.model ? JSON.parse(readFileSync(resolve(values.model, 'model.json'), 'utf8')) : undefined;
+const id = values.network ?? json.network;
+const decoder = new DecoderPool();
+const pipeline = await InputPipeline.create(inputGeometry(id, json?.spec ?? specDocument.networks[id]), { decoder, rgbDecoder: 'wasm' });
+const files = readFileSync(0, 'utf8').split('\n').filter(Boolean);
+const names = Object.keys(pipeline.shapes);
+// stdout is a pipe: respect its back-pressure.
+const write = (buf) => (process.stdout.write(buf) ? undefined : new Promise((r) => process.stdout.once('drain', r)));
+await write(Buffer.from(JSON.stringify({ network: id, shapes: pipeline.shapes }) + '\n'));
+// Decode ahead in the pool while earlier files are prepared and written.
+const ahead = 16;
+const pending = files.slice(0, ahead).map((f) => pipeline.decode(pathToFileURL(resolve(f))).catch((e) => e));
+for (let i = 0; i < files.length; i++) {
+  if (i + ahead < files.length) pending.push(pipeline.decode(pathToFileURL(resolve(files[i + ahead]))).catch((e) => e));
+  const d = await pending[i];
+  pending[i] = undefined;
+  if (d instanceof Error) {
+    process.stderr.write(`${files[i]}: ${d.name}: ${d.message}\n`);
+    await write(Buffer.from(new Int32Array([1]).buffer));
+    continue;
+  }
+  const arrays = pipeline.arrays(d);
+  await write(Buffer.from(new Int32Array([0]).buffer));
+  for (const n of names) await write(Buffer.from(arrays[n].buffer, arrays[n].byteOffset, arrays[n].byteLength));
+}
+decoder.terminate();

@@ -1,0 +1,80 @@
+/** The public API's option and result types. */
+import type { DecoderPool } from '../decode/pool.js';
+import type { DctImage, LimitOptions } from '../decode/types.js';
+import type { Fetcher } from '../engine/weights.js';
+import type { ImageInput } from '../prep/input.js';
+import type { BackendName } from './backend.js';
+
+export interface LoadOptions {
+  /** Folder (or model.json URL) of the exported model. Default: `models/<id>/` relative to the page (or the working directory in Node). */
+  modelUrl?: string | URL;
+  /** A backend or an ordered list to try; default WebGPU → WebGL → WASM → CPU. */
+  backend?: BackendName | BackendName[];
+  /** Weight download progress, 0–1. */
+  onProgress?: (fraction: number) => void;
+  /** Share a decoder pool between models (default: one per model). */
+  decoder?: DecoderPool;
+  /** Decoder limits applied to every classified file. */
+  limits?: LimitOptions;
+  /**
+   * RGB baseline only: decode pixels with the browser's own decoder (createImageBitmap,
+   * the default in pages) or with libjpeg in WebAssembly (the default in Node).
+   */
+  rgbDecoder?: 'browser' | 'wasm';
+  /**
+   * How model files are fetched (default: fetch(), or the file system for file: URLs in
+   * Node). Every shard is still checked against its sha256, whatever serves it.
+   */
+  fetcher?: Fetcher;
+  /**
+   * Keep model files in the Cache API (browsers): no second download, works offline after
+   * the first visit; a cached shard failing its sha256 is dropped and fetched again.
+   */
+  cache?: boolean;
+}
+
+export interface ModelInfo {
+  network: string;
+  width: number;
+  classes: number;
+  params: number;
+  macs: number;
+  /** Bytes of weight data downloaded (shards as stored, e.g. float16). */
+  weightBytes: number;
+}
+
+export interface Prediction {
+  className: string;
+  probability: number;
+}
+
+export interface Timings {
+  decode: number;
+  prep: number;
+  infer: number;
+  total: number;
+}
+
+export interface Classification {
+  predictions: Prediction[];
+  timings: Timings;
+}
+
+export interface ClassifyOptions {
+  topK?: number;
+  signal?: AbortSignal;
+}
+
+export interface BatchOptions extends ClassifyOptions {
+  /** Images per forward pass (default 16); longer lists run in chunks of this size. */
+  batchSize?: number;
+}
+
+/** One image of a batch; `timings` are those of the whole chunk it ran in. */
+export interface BatchClassification extends Classification {
+  batchSize: number;
+}
+
+/** A file (any ImageInput), or for a DCT network its coefficients decoded already (DecoderPool.decode). */
+export type ClassifyInput = ImageInput | DctImage;
+

@@ -1,0 +1,111 @@
+"""Evaluate a trained checkpoint on the real val files and export it for the browser.
+
+  python3 -m dctvision_train.evaluate --checkpoint runs/late-concat-rfa/last.pt \
+      --data ../shared/data/imagenette-224 --out models/late-concat-rfa --ts-images 1000
+
+Folds BN, exports model.json + float16 shards to --out, then evaluates *the exported
+weights* in PyTorch (CPU) on every val file, with each file's inputs prepared by the
+library's own input pipeline (scripts/prep-inputs.mjs: the WebAssembly decoder and
+src/prep, what classify() runs - so any JPEG works: any size, chroma layout, orientation),
+and classifies the first --ts-images files with the library itself (scripts/ts-eval.mjs:
+load() + classifyBatch() on TensorFlow.js) to measure top-1 agreement.
+Writes --out/metrics.json; nothing else writes it.
+
+  --model models/<id>   re-evaluates an exported folder (no checkpoint needed)."""
+import argparse
+import json
+import platform
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from .data import library_inputs, list_images
+from .export import export_model, read_model
+from .model import Network, load_inference_tensors
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint", help="training checkpoint (last.pt); exported to --out first")
+    src.add_argument("--model", help="an exported model folder to re-evaluate (metrics.json written beside it)")
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "imagenette-224"), help="folder with val/ (or the val folder itself)")
+    p.add_argument("--out", help="export folder (with --checkpoint)")
+    p.add_argument("--limit-per-class", type=int, default=None, help="evaluate on fewer files (smoke tests only)")
+    p.add_argument("--ts-images", type=int, default=1000)
+    p.add_argument("--ts-backend", default="wasm")
+    p.add_argument("--batch", type=int, default=64)
+    args = p.parse_args(argv)
+
+    if args.checkpoint:
+        if not args.out:
+            p.error("--checkpoint needs --out")
+        # Our own checkpoints: dicts of tensors and builtins (torch 1.13 has no weights_only).
+        ck = torch.load(args.checkpoint, map_location="cpu")
+        model = Network(ck["network"], ck["width"], ck["classes"])
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
+        model.eval().fold_()
+        out = Path(args.out)
+        export_model(model, out, ck["class_names"], dtype="float16")
+    else:
+        out = Path(args.model)
+        ck = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
+    doc, tensors = read_model(out)        # evaluate what ships: float16 weights read back
+    spec_doc = {"networks": {doc["network"]: doc["spec"]}} if doc.get("spec") else None
+    model = Network(doc["network"], doc["width"], doc["classes"], spec_doc).eval().fold_()
+    load_inference_tensors(model, tensors)
+    ck = dict(ck, network=doc["network"], width=doc["width"], classes=doc["classes"])
+
+    data = Path(args.data)
+    val_dir = data / "val" if (data / "val").is_dir() else data
+    files, labels, class_ids, _ = list_images(val_dir, args.limit_per_class)
+    if "class_ids" in ck and class_ids != ck["class_ids"]:
+        raise SystemExit(f"val classes {class_ids} differ from the checkpoint's {ck['class_ids']}")
+    t0 = time.time()
+    logits, refused = [], 0
+    with torch.no_grad():
+        for x, ok in library_inputs(files, model_dir=out, batch=args.batch):
+            y = model(x)
+            y[~ok] = float("nan")         # a file the library refuses counts as wrong
+            refused += int((~ok).sum())
+            logits.append(y)
+    logits = torch.cat(logits).nan_to_num(nan=-1e9)
+    if refused:
+        print(f"{refused} val files were refused by the library's decoder", flush=True)
+    top5 = logits.topk(min(5, logits.shape[1]), dim=1).indices
+    top1_ok = (top5[:, 0] == labels).float().mean().item()
+    top5_ok = (top5 == labels[:, None]).any(dim=1).float().mean().item()
+    print(f"{ck['network']}: top-1 {top1_ok:.4f}, top-5 {top5_ok:.4f} on {len(files)} val files ({time.time() - t0:.0f}s)", flush=True)
+
+    n_ts = min(args.ts_images, len(files))
+    agreement = None
+    if n_ts:
+        r = subprocess.run(["node", str(ROOT / "scripts" / "ts-eval.mjs"), "--model", str(out), "--backend", args.ts_backend],
+                           input="\n".join(map(str, files[:n_ts])) + "\n", capture_output=True, text=True, check=True, cwd=ROOT)
+        ts = json.loads(r.stdout.strip().splitlines()[-1])
+        ts_top1 = torch.tensor(ts["top1"])
+        agreement = (ts_top1 == top5[:n_ts, 0]).float().mean().item()
+        print(f"the library (classifyBatch, tfjs {ts['backend']}) agrees with PyTorch on top-1 for {agreement:.4f} of {n_ts} files", flush=True)
+
+    metrics = dict(
+        network=ck["network"], width=ck["width"], classes=ck["classes"],
+        top1=round(top1_ok, 6), top5=round(top5_ok, 6), val_images=len(files),
+        params=doc["params"], macs=doc["macs"], epochs=ck.get("epochs"), train_seconds=round(ck["train_seconds"], 1) if "train_seconds" in ck else None,
+        hardware=ck.get("hardware"), recipe=ck.get("recipe"), class_ids=class_ids,
+        ts_top1_agreement=None if agreement is None else round(agreement, 6), ts_agreement_images=n_ts,
+        ts_backend=ts["backend"] if n_ts else None, refused_files=refused,
+        evaluated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        evaluation="the real val files through the library's input pipeline (scripts/prep-inputs.mjs); PyTorch on CPU with the exported float16 weights",
+        eval_host=f"{platform.machine()} Python {platform.python_version()} torch {torch.__version__}",
+    )
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    print(f"wrote {out / 'metrics.json'}")
+
+
+if __name__ == "__main__":
+    main()
