@@ -40,6 +40,7 @@ export default defineConfig({
   worker: { format: 'es' },
   test: {
     include: ['test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    globalSetup: ['test/harness/global-setup.mjs'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -12,7 +12,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmDecoder, DecoderPool } from '../dist/lib/index.js';
-import { nativeBench } from './native.mjs';
+import { nativeBench } from '../test/harness/native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

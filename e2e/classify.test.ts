@@ -80,6 +80,19 @@ describe('public API in Chromium', () => {
     expect(r.img).toEqual(r.url);
   });
 
+  it('two models on two backends (WebGPU, CPU) classifying at once each run on their own', async () => {
+    const r = await page.evaluate(([u]) => window.api.twoBackends('late-concat', u.slice(0, 4)), [urls] as const);
+    expect(r.backends).toEqual(['webgpu', 'cpu']);
+    expect(r.weightsOn).toEqual(['WebGPUBackend']); // the WebGPU model's weights never migrated
+    for (const side of ['gpu', 'cpu'] as const) {
+      r[side].forEach((l, k) => {
+        const ref = r.alone[side][k];
+        const scale = Math.max(...ref.map(Math.abs));
+        expect(Math.max(...l.map((v, j) => Math.abs(v - ref[j]))) / scale, `${side} image ${k}`).toBeLessThanOrEqual(1e-6);
+      });
+    }
+  });
+
   it('bad input rejects with the typed error, and the next call works', async () => {
     const bad = badFixtures();
     for (const name of ['png', 'truncated', 'cmyk', '30000x30000 header']) {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { build, createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { load, networkIds } from '../dist/lib/index.js';
+import { load, networkIds } from '../src/index.js';
 import { badFixtures, imagenetteSample } from '../test/helpers/fixtures.js';
 import { root } from '../test/helpers/paths.js';
 import { launchChromium, serve, type StaticServer } from './helpers/browser.js';

@@ -5,7 +5,7 @@
 // dimensions, bogus Huffman / quantization tables, restart-marker damage, scan bombs,
 // EXIF junk) and feeds them to the WebAssembly decoder (the same .wasm as the browser).
 // Every input must end in a DctImage or a typed error within the time bound. Failures are
-// saved under test/fuzz-regressions/ (replayed by test/fuzz-regressions.test.ts).
+// saved under test/fuzz-regressions/ (replayed by test/fuzz.test.ts).
 // With --json the last line is {inputs, crashes, hangs, outcomes, slowest_ms, heap_high_water}.
 // --sanitized runs the AddressSanitizer + UBSan build (bash wasm/build.sh --sanitize) instead,
 // where any out-of-bounds access, use-after-free or undefined behaviour aborts and counts

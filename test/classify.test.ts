@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { load, type BatchClassification, type DctVisionModel } from '../dist/lib/index.js';
-import { WasmDecoder, forward, loadWeights, prepareRgb } from '../dist/lib/index.js';
+import { load, type BatchClassification, type DctVisionModel } from '../src/index.js';
+import { WasmDecoder, forward, loadWeights, prepareRgb } from '../src/index.js';
 import { badFixtures, imagenetteSample, validFixtures } from './helpers/fixtures.js';
 import { root } from './helpers/paths.js';
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecoderPool, WasmDecoder, load, type DctImage } from '../dist/lib/index.js';
+import { DecoderPool, WasmDecoder, load, type DctImage } from '../src/index.js';
 import { imagenetteSample, validFixtures } from './helpers/fixtures.js';
 import { root } from './helpers/paths.js';
 

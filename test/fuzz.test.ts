@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { WasmDecoder } from '../dist/lib/index.js';
+import { WasmDecoder } from '../src/index.js';
 import { root } from './helpers/paths.js';
 
 const typed = ['NotAJpegError', 'UnsupportedJpegError', 'CorruptJpegError', 'JpegLimitError'];

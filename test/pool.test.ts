@@ -1,8 +1,8 @@
-// The worker pool in Node (worker_threads), against the built package (dist/lib),
-// which is what `npm test` builds first and what users import.
+// The worker pool in Node (worker_threads), from the sources (its worker is the one npm run build:lib makes),
+// so tests exercise the code as it is now (vitest's global setup rebuilds dist/lib when it is stale).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecoderPool, WasmDecoder, type DctImage } from '../dist/lib/index.js';
+import { DecoderPool, WasmDecoder, type DctImage } from '../src/index.js';
 import { badFixtures, imagenetteSample, validFixtures } from './helpers/fixtures.js';
 
 const files = imagenetteSample(3).map((p) => new Uint8Array(readFileSync(p)));

@@ -1,2 +1,2 @@
-// The harness lives in bench/browser.mjs so the browser benchmarks (plain Node scripts) share it.
-export { buildPages, chromiumPath, launchChromium, serve, type StaticServer } from '../../bench/browser.mjs';
+// The harness lives in test/harness/browser.mjs (plain JavaScript) so the browser benchmarks share it.
+export { buildPages, chromiumPath, launchChromium, serve, type StaticServer } from '../../test/harness/browser.mjs';

@@ -38,6 +38,26 @@ async function imgVsUrl(id: string, url: string) {
   return { img: a, url: b };
 }
 
+/**
+ * Two models on two backends classifying at the same time (interleaved calls, nothing
+ * awaited in between): each must run on its own backend and give what it gives alone.
+ */
+async function twoBackends(id: string, urls: string[]) {
+  const gpu = await get(id, 'webgpu');
+  const cpu = await get(id, 'cpu');
+  const together = await Promise.all(urls.flatMap((u) => [gpu.infer(u), cpu.infer(u), gpu.classify(u), cpu.classify(u)]));
+  const alone = { gpu: [] as number[][], cpu: [] as number[][] };
+  for (const u of urls) alone.gpu.push(Array.from(await gpu.infer(u)));
+  for (const u of urls) alone.cpu.push(Array.from(await cpu.infer(u)));
+  return {
+    gpu: together.filter((_, i) => i % 4 === 0).map((l) => Array.from(l as Float32Array)),
+    cpu: together.filter((_, i) => i % 4 === 1).map((l) => Array.from(l as Float32Array)),
+    alone,
+    backends: [gpu.backend, cpu.backend],
+    weightsOn: [...new Set(Object.values((gpu as unknown as { loaded: { weights: Record<string, tf.Tensor> } }).loaded.weights).map((t) => tf.engine().state.tensorInfo.get(t.dataId)?.backend.constructor.name))],
+  };
+}
+
 /** n classifications cycling through urls; tensor count and GPU bytes after each pass. */
 async function longRun(id: string, backend: BackendName, urls: string[], n: number, every: number) {
   const m = await get(id, backend);
@@ -59,8 +79,8 @@ async function longRun(id: string, backend: BackendName, urls: string[], n: numb
 
 declare global {
   interface Window {
-    api: { logits: typeof logits; classify: typeof classify; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl };
+    api: { logits: typeof logits; classify: typeof classify; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends };
   }
 }
-window.api = { logits, classify, longRun, imgVsUrl };
+window.api = { logits, classify, longRun, imgVsUrl, twoBackends };
 document.body.dataset.ready = '1';

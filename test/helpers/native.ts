@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDctref } from '../../bench/native.mjs';
+import { buildDctref } from '../harness/native.mjs';
 
 export interface NativeCoefficients {
   width: number;

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDctref } from '../../bench/native.mjs';
+import { buildDctref } from '../harness/native.mjs';
 
 interface Plane {
   w: number;

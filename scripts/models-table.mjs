@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// The shipped models beside the paper, generated from models/*/metrics.json (written by the
+// evaluation script) and src/engine/paper.json: never typed by hand. Prints Markdown;
+// `--write` replaces the block between the markers in docs/MODELS.md.
+//
+//   node scripts/models-table.mjs [--write]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const spec = JSON.parse(readFileSync(`${root}src/engine/networks.json`, 'utf8')).networks;
+const paper = JSON.parse(readFileSync(`${root}src/engine/paper.json`, 'utf8')).networks;
+const baseline = Object.keys(spec).find((id) => spec[id].baseline);
+const metrics = Object.fromEntries(
+  Object.keys(spec).map((id) => [id, existsSync(`${root}models/${id}/metrics.json`) ? JSON.parse(readFileSync(`${root}models/${id}/metrics.json`, 'utf8')) : undefined]),
+);
+const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
+const base = metrics[baseline];
+const rows = [
+  '| network | Imagenette top-1 % | top-5 % | Δ top-1 vs RGB | library agrees | params | MMACs | epochs | training | paper ImageNet top-1 % (Δ vs RGB) |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+];
+for (const id of Object.keys(spec)) {
+  const m = metrics[id];
+  const p = paper[id];
+  const pTop1 = 100 - p.top1Error;
+  const pDelta = pTop1 - (100 - paper[baseline].top1Error);
+  const delta = m && base && id !== baseline ? `${(100 * (m.top1 - base.top1)).toFixed(1)}` : '—';
+  const train = m?.train_seconds ? `${(m.train_seconds / 3600).toFixed(2)} h, ${m.hardware}` : '—';
+  rows.push(
+    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.epochs ?? '—'} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : (pDelta >= 0 ? '+' : '') + pDelta.toFixed(1)}) |`,
+  );
+}
+const table = rows.join('\n');
+if (process.argv.includes('--write')) {
+  const path = `${root}docs/MODELS.md`;
+  const doc = readFileSync(path, 'utf8');
+  const start = '<!-- models-table:start (node scripts/models-table.mjs --write) -->';
+  const end = '<!-- models-table:end -->';
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < 0) throw new Error(`${path} has no ${start} … ${end} block`);
+  writeFileSync(path, doc.slice(0, i + start.length) + '\n' + table + '\n' + doc.slice(j));
+  console.log(`wrote the table into ${path}`);
+} else console.log(table);
