@@ -5,9 +5,10 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withOrientation } from '../test/helpers/exif.js';
+import { withOrientation } from '../test/harness/exif.mjs';
 import { badFixtures, imagenetteSample, validFixtures } from '../test/helpers/fixtures.js';
-import { root } from '../test/helpers/paths.js';
+import { imagenetteVal, root } from '../test/helpers/paths.js';
+import { shippedModels } from '../test/helpers/shipped.js';
 import { buildPages, launchChromium, serve, type StaticServer } from './helpers/browser.js';
 
 const out = join(root, 'build/e2e-classify');
@@ -22,10 +23,15 @@ const images = [
   fixture('grayscale'),
 ];
 const urls = images.map((_, i) => `/img/${i}.jpg`);
+const shipped = shippedModels();
 
 beforeAll(async () => {
   await buildPages(out, ['e2e/pages/classify.html']);
   cpSync(join(root, 'test/fixtures/parity'), join(out, 'parity'), { recursive: true });
+  for (const id of Object.keys(shipped)) {
+    cpSync(join(root, 'models', id), join(out, 'models', id), { recursive: true });
+    shipped[id].ci_sample.slice(0, 3).forEach((s, i) => cpSync(join(imagenetteVal, s.file), join(out, 'models', `${id}-${i}.jpg`)));
+  }
   mkdirSync(join(out, 'img'), { recursive: true });
   images.forEach((p, i) => writeFileSync(join(out, 'img', `${i}.jpg`), withOrientation(new Uint8Array(readFileSync(p)), (i % 8) + 1)));
   badFixtures().forEach((f, i) => writeFileSync(join(out, 'img', `bad${i}.jpg`), f.bytes));
@@ -41,6 +47,19 @@ afterAll(async () => {
 });
 
 const top5 = (l: number[]) => l.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 5).map((x) => x[1]);
+
+describe('shipped models in Chromium: PyTorch\'s top-1 on 3 val files, WebGPU and WASM backends', () => {
+  for (const id of Object.keys(shipped)) {
+    it.each(['webgpu', 'wasm'] as const)(`${id} on %s`, async (backend) => {
+      const files = [0, 1, 2].map((i) => `/models/${id}-${i}.jpg`);
+      const r = await page.evaluate(([i, b, u]) => window.api.logits(i, b, u, undefined, '/models/'), [id, backend, files] as const);
+      expect(r.backend).toBe(backend);
+      const top1 = r.logits.map((l) => l.indexOf(Math.max(...l)));
+      // ≥ 2 of 3: a file near a decision boundary may flip between float paths (agreement is ≥ 0.995 over 1,000 files)
+      expect(top1.filter((t, k) => t === shipped[id].ci_sample[k].top1).length, JSON.stringify(top1)).toBeGreaterThanOrEqual(2);
+    });
+  }
+});
 
 describe('public API in Chromium', () => {
   it.each(['late-concat-rfa', 'downsampling', 'rgb-resnet50'])('%s: WebGPU by default; same top-5 and logits as the CPU backend', async (id) => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load, networkIds } from '../src/index.js';
 import { badFixtures, imagenetteSample } from '../test/helpers/fixtures.js';
 import { root } from '../test/helpers/paths.js';
+import { shippedModels } from '../test/helpers/shipped.js';
 import { launchChromium, serve, type StaticServer } from './helpers/browser.js';
 
 const host = join(root, 'build/e2e-demo-host');
@@ -21,11 +22,14 @@ let plain: StaticServer;
 let strict: StaticServer;
 let browser: Browser;
 const valFile = imagenetteSample(1)[1];
+const shipped = shippedModels();
 
 beforeAll(async () => {
   rmSync(host, { recursive: true, force: true });
   await build({ root, logLevel: 'warn', build: { outDir: site, emptyOutDir: true } });
   for (const id of networkIds) cpSync(join(root, 'test/fixtures/parity', id), join(site, 'models', id), { recursive: true });
+  // The trained models as the build copied them (vite.config.ts), kept aside for ?models=shipped/.
+  for (const id of Object.keys(shipped)) cpSync(join(root, 'models', id), join(site, 'shipped', id), { recursive: true });
   plain = await serve(host);
   strict = await serve(host, { 'content-security-policy': CSP });
   browser = await launchChromium({ webgpu: true });
@@ -175,6 +179,25 @@ describe('demo (built site)', () => {
     expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
     await context.close();
   }, 600_000);
+
+  for (const [id, metrics] of Object.entries(shipped)) {
+    it(`${id} (trained): every sample picture gets the class its evaluation gave it`, async () => {
+      const page = await browser.newPage();
+      await page.goto(`${plain.url}${sub}?models=shipped/`);
+      await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+      await keepOnly(page, [id]);
+      await page.waitForSelector('[data-testid="sample"] img');
+      const samples = await page.$$eval('[data-testid="sample"] img', (els) => els.map((e) => (e as HTMLImageElement).src.split('/').pop()!));
+      expect(samples.length).toBeGreaterThanOrEqual(3);
+      for (const [i, file] of samples.slice(0, 3).entries()) {
+        await page.locator('[data-testid="sample"]').nth(i).click();
+        await doneSection(page, file);
+        const top1 = await page.$eval(`[data-testid="image-result"][data-file="${file}"] [data-testid="top1"]`, (e) => (e as HTMLElement).dataset.class);
+        expect(top1, file).toBe(metrics.demo_samples[file]);
+      }
+      await page.close();
+    }, 300_000);
+  }
 
   it('with no weights at its models/ URL every card says where it looked and what to do', async () => {
     const page = await browser.newPage();

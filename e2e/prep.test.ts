@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagenetteSample, validFixtures } from '../test/helpers/fixtures.js';
 import { root } from '../test/helpers/paths.js';
-import { withOrientation } from '../test/helpers/exif.js';
+import { withOrientation } from '../test/harness/exif.mjs';
 import { buildPages, launchChromium, serve, type StaticServer } from './helpers/browser.js';
 
 const out = join(root, 'build/e2e-prep');

@@ -2,7 +2,8 @@
 // test/fixtures/parity (no trained weights are shipped yet): what it accepts, what it
 // returns, that it computes the engine's function, typed errors, and flat memory.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -144,5 +145,25 @@ describe('dctvision classify (CLI)', () => {
     expect(out[0].predictions).toHaveLength(3);
     expect(out[0].predictions[0]).toEqual({ className: expect.stringMatching(/^class \d$/), probability: expect.any(Number) });
     expect(Object.keys(out[0].timings).sort()).toEqual(['decode', 'infer', 'prep', 'total']);
+  });
+
+  it('a folder (recursively): every JPEG in it, in batches through classifyBatch; a summary with images/s on stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-folder-'));
+    mkdirSync(join(dir, 'sub'));
+    const sample = imagenetteSample(1).slice(0, 7);
+    sample.forEach((f, i) => cpSync(f, join(dir, i < 4 ? '' : 'sub', `${i}.jpg`)));
+    writeFileSync(join(dir, 'notes.txt'), 'not an image');
+    const expected = sample.map((_, i) => join(dir, i < 4 ? '' : 'sub', `${i}.jpg`));
+    const args = ['classify', dir, '--model', 'late-concat', '--model-url', join(root, 'test/fixtures/parity/late-concat'), '--batch', '3'];
+    const r = spawnSync('node', [join(root, 'bin/dctvision.js'), ...args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split(': ')[0])).toEqual(expected);
+    expect(r.stderr).toMatch(/late-concat on (wasm|cpu): 7 files in [\d.]+ s \([\d.]+ images\/s\), 0 failed/);
+    // batched or alone, the same top-1
+    const one = spawnSync('node', [join(root, 'bin/dctvision.js'), 'classify', expected[5], ...args.slice(2, 6)], { encoding: 'utf8' });
+    const top1 = (line: string) => line.split(': ')[1].split(',')[0].replace(/ [\d.]+%$/, '');
+    expect(top1(one.stdout)).toMatch(/^class \d$/);
+    expect(top1(one.stdout)).toBe(top1(r.stdout.trim().split('\n')[5]));
+    rmSync(dir, { recursive: true });
   });
 });

@@ -9,7 +9,7 @@ import { planPrep } from '../src/prep/geometry.js';
 import { prepareCpu } from '../src/prep/cpu.js';
 import { fixtureDir, imagenetteSample } from './helpers/fixtures.js';
 import { pixelReference } from './helpers/pixel-reference.js';
-import { withOrientation } from './helpers/exif.js';
+import { withOrientation } from './harness/exif.mjs';
 
 let decoder: WasmDecoder;
 beforeAll(async () => {

@@ -3,14 +3,15 @@ import { load, type BackendName, type DctVisionModel } from '../../src/index.js'
 
 const models = new Map<string, DctVisionModel>();
 
-async function get(id: string, backend?: BackendName, rgbDecoder?: 'browser' | 'wasm') {
-  const key = `${id}/${backend ?? 'default'}/${rgbDecoder ?? 'default'}`;
-  if (!models.has(key)) models.set(key, await load(id, { modelUrl: `/parity/${id}/`, backend, rgbDecoder }));
+/** base: /parity/ (random-weight test models) or /models/ (the shipped, trained ones). */
+async function get(id: string, backend?: BackendName, rgbDecoder?: 'browser' | 'wasm', base = '/parity/') {
+  const key = `${base}${id}/${backend ?? 'default'}/${rgbDecoder ?? 'default'}`;
+  if (!models.has(key)) models.set(key, await load(id, { modelUrl: `${base}${id}/`, backend, rgbDecoder }));
   return models.get(key)!; // classify() switches to the model's own backend
 }
 
-async function logits(id: string, backend: BackendName | undefined, urls: string[], rgbDecoder?: 'browser' | 'wasm') {
-  const m = await get(id, backend, rgbDecoder);
+async function logits(id: string, backend: BackendName | undefined, urls: string[], rgbDecoder?: 'browser' | 'wasm', base?: string) {
+  const m = await get(id, backend, rgbDecoder, base);
   const out: number[][] = [];
   for (const u of urls) out.push(Array.from(await m.infer(u)));
   return { backend: m.backend, skipped: m.skippedBackends, logits: out };

@@ -1,11 +1,35 @@
-/** `dctvision classify FILE... [--model ID] [--model-url URL] [--top K] [--backend B] [--json]` */
-import { readFile } from 'node:fs/promises';
+/**
+ * `dctvision classify FILE|DIR... [--model ID] [--model-url URL] [--top K] [--backend B] [--batch N] [--json]`
+ *
+ * Folders are searched for .jpg/.jpeg files (recursively). Files go through classifyBatch in
+ * chunks of --batch (decoded in parallel by the worker pool, one forward pass per chunk); a
+ * bad file fails alone. On a terminal, progress goes to stderr; --json prints only the JSON.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { load } from '../classify/model.js';
+import type { Classification } from '../classify/types.js';
 import type { BackendName } from '../classify/backend.js';
 
-export const classifyUsage = 'usage: dctvision classify FILE... [--model ID] [--model-url DIR|URL] [--top K] [--backend wasm|cpu] [--json]';
+export const classifyUsage =
+  'usage: dctvision classify FILE|DIR... [--model ID] [--model-url DIR|URL] [--top K] [--backend wasm|cpu] [--batch N] [--json]';
+
+async function expand(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const s = await stat(p).catch(() => undefined);
+    if (s?.isDirectory()) {
+      const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+      for (const e of entries) {
+        if (e.isDirectory()) out.push(...(await expand([join(p, e.name)])));
+        else if (/\.jpe?g$/i.test(e.name)) out.push(join(p, e.name));
+      }
+    } else out.push(p); // a missing file fails on its own, below
+  }
+  return out;
+}
 
 export async function classifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -16,10 +40,12 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       'model-url': { type: 'string' },
       top: { type: 'string', default: '5' },
       backend: { type: 'string' },
+      batch: { type: 'string', default: '16' },
       json: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length === 0) {
+  const batch = Number(values.batch);
+  if (positionals.length === 0 || !Number.isInteger(batch) || batch < 1) {
     console.error(classifyUsage);
     return 2;
   }
@@ -28,23 +54,34 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     modelUrl: url ? (/^[a-z]+:/.test(url) ? url : pathToFileURL(url.replace(/\/?$/, '/'))) : undefined,
     backend: values.backend as BackendName | undefined,
   });
-  const results = [];
+  const files = await expand(positionals);
+  const progress = process.stderr.isTTY && !values.json;
+  const results: ({ file: string } & Classification)[] = [];
   let failed = 0;
-  for (const file of positionals) {
-    try {
-      const r = await model.classify(new Uint8Array(await readFile(file)), { topK: Number(values.top) });
-      results.push({ file, ...r });
-      if (!values.json) {
-        console.log(`${file}: ${r.predictions.map((p) => `${p.className} ${(p.probability * 100).toFixed(1)}%`).join(', ')}  (${r.timings.total.toFixed(1)} ms)`);
+  const t0 = performance.now();
+  for (let i = 0; i < files.length; i += batch) {
+    const chunk = files.slice(i, i + batch);
+    const bytes: (Uint8Array | Error)[] = await Promise.all(chunk.map((f) => readFile(f).then((b) => new Uint8Array(b) as Uint8Array, (e: Error) => e)));
+    const readable = bytes.filter((b): b is Uint8Array => !(b instanceof Error));
+    const classified = await model.classifyBatch(readable, { batchSize: batch, topK: Number(values.top) });
+    let k = 0;
+    chunk.forEach((file, j) => {
+      const r = bytes[j] instanceof Error ? (bytes[j] as Error) : classified[k++];
+      if (r instanceof Error) {
+        failed++;
+        console.error(`${file}: ${r.name}: ${r.message}`);
+        return;
       }
-    } catch (e) {
-      failed++;
-      const err = e as Error;
-      console.error(`${file}: ${err.name}: ${err.message}`);
-    }
+      const { batchSize: _, ...one } = r;
+      results.push({ file, ...one });
+      if (!values.json) console.log(`${file}: ${r.predictions.map((p) => `${p.className} ${(p.probability * 100).toFixed(1)}%`).join(', ')}`);
+    });
+    if (progress) process.stderr.write(`\r${Math.min(i + batch, files.length)}/${files.length} files`);
   }
+  const seconds = (performance.now() - t0) / 1000;
+  if (progress) process.stderr.write('\n');
   if (values.json) console.log(JSON.stringify(results));
-  else console.error(`${model.id} on ${model.backend}`);
+  else console.error(`${model.id} on ${model.backend}: ${files.length} files in ${seconds.toFixed(1)} s (${(files.length / seconds).toFixed(1)} images/s), ${failed} failed`);
   model.dispose();
   return failed ? 1 : 0;
 }

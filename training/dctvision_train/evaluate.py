@@ -40,6 +40,8 @@ def main(argv=None):
     p.add_argument("--ts-images", type=int, default=1000)
     p.add_argument("--ts-backend", default="wasm")
     p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--variants", type=int, default=30, metavar="PER_CLASS",
+                   help="also classify re-encoded variants of this many val files per class with the CLI (0: skip)")
     args = p.parse_args(argv)
 
     if args.checkpoint:
@@ -92,19 +94,62 @@ def main(argv=None):
         agreement = (ts_top1 == top5[:n_ts, 0]).float().mean().item()
         print(f"the library (classifyBatch, tfjs {ts['backend']}) agrees with PyTorch on top-1 for {agreement:.4f} of {n_ts} files", flush=True)
 
+    variants = evaluate_variants(args, out, val_dir, class_ids, model) if args.variants else None
+    # The first two val files of each class with PyTorch's top-1: what CI checks each backend against.
+    ci_sample = [dict(file=str(files[i].relative_to(val_dir)), label=int(labels[i]), top1=int(top5[i, 0]))
+                 for i in range(len(files)) if i < 2 or labels[i] != labels[i - 2]]
+    # The demo's sample pictures are val files: what the model says for each (the demo test checks the page shows it).
+    names = json.loads((out / "model.json").read_text())["classNames"]
+    index = {str(f.relative_to(val_dir)): i for i, f in enumerate(files)}
+    demo_samples = {}
+    for sample in json.loads((ROOT / "public" / "samples" / "samples.json").read_text()):
+        i = index.get(sample["source"].split("val/", 1)[-1])
+        if i is not None:
+            demo_samples[sample["file"]] = names[int(top5[i, 0])]
+
     metrics = dict(
         network=ck["network"], width=ck["width"], classes=ck["classes"],
         top1=round(top1_ok, 6), top5=round(top5_ok, 6), val_images=len(files),
         params=doc["params"], macs=doc["macs"], epochs=ck.get("epochs"), train_seconds=round(ck["train_seconds"], 1) if "train_seconds" in ck else None,
         hardware=ck.get("hardware"), recipe=ck.get("recipe"), class_ids=class_ids,
         ts_top1_agreement=None if agreement is None else round(agreement, 6), ts_agreement_images=n_ts,
-        ts_backend=ts["backend"] if n_ts else None, refused_files=refused,
+        ts_backend=ts["backend"] if n_ts else None, refused_files=refused, variants=variants, ci_sample=ci_sample, demo_samples=demo_samples,
         evaluated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         evaluation="the real val files through the library's input pipeline (scripts/prep-inputs.mjs); PyTorch on CPU with the exported float16 weights",
         eval_host=f"{platform.machine()} Python {platform.python_version()} torch {torch.__version__}",
     )
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     print(f"wrote {out / 'metrics.json'}")
+
+
+def evaluate_variants(args, out, val_dir, class_ids, model):
+    """Top-1 on re-encoded variants (scripts/make-variants.mjs: 256-1024 px, other aspect ratios,
+    q50-95, 4:4:4/4:2:2/4:2:0, progressive, EXIF-rotated) of the first val files of each class,
+    classified the way users do it - `dctvision classify --json` - and by PyTorch on the same
+    files through the library's input pipeline."""
+    vdir = ROOT / "build" / f"variants-{args.variants}"
+    manifest = vdir / "manifest.json"
+    if not manifest.exists():
+        subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", str(val_dir), "--out", str(vdir),
+                        "--per-class", str(args.variants)], check=True, cwd=ROOT)
+    entries = json.loads(manifest.read_text())
+    files = [e["file"] for e in entries]
+    labels = torch.tensor([class_ids.index(e["label"]) for e in entries])
+    cli = subprocess.run(["node", str(ROOT / "bin" / "dctvision.js"), "classify", *files, "--model", model.plan["name"],
+                          "--model-url", str(out), "--top", "1", "--json", "--backend", args.ts_backend],
+                         capture_output=True, text=True, cwd=ROOT)
+    got = {r["file"]: r["predictions"][0]["className"] for r in json.loads(cli.stdout)}
+    names = json.loads((out / "model.json").read_text())["classNames"]
+    cli_top1 = torch.tensor([names.index(got[f]) if f in got else -1 for f in files])
+    with torch.no_grad():
+        py = torch.cat([model(x).argmax(1).masked_fill(~ok, -1) for x, ok in library_inputs(files, model_dir=out, batch=args.batch)])
+    result = dict(files=len(files), per_class=args.variants, top1_cli=round((cli_top1 == labels).float().mean().item(), 6),
+                  top1_pytorch=round((py == labels).float().mean().item(), 6),
+                  cli_pytorch_agreement=round((cli_top1 == py).float().mean().item(), 6), failed=int((cli_top1 < 0).sum()),
+                  made_by="scripts/make-variants.mjs (ImageMagick): long side 256-1024, aspect 1:1/4:3/3:4/16:9/3:2, "
+                          "q50-95, 4:2:0/4:2:2/4:4:4, baseline/progressive, EXIF 1/3/6/8")
+    print(f"variants: CLI top-1 {result['top1_cli']:.4f}, PyTorch top-1 {result['top1_pytorch']:.4f} on {len(files)} files", flush=True)
+    return result
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+// The shipped models (models/<id>/): complete, verified, within the size budget, and the
+// library in Node gives what their evaluation measured. The accuracy sweeps themselves are in
+// the evaluation script (metrics.json); CI checks a few files per backend against it.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { load, loadWeights, specDocument } from '../src/index.js';
+import { imagenetteVal, root } from './helpers/paths.js';
+import { shippedModels } from './helpers/shipped.js';
+
+const shipped = shippedModels();
+
+describe('models/', () => {
+  it('holds only complete model folders of known networks, ≤ 40 MiB in all, each with its metrics.json', async () => {
+    let bytes = 0;
+    for (const id of readdirSync(join(root, 'models')).filter((f) => statSync(join(root, 'models', f)).isDirectory())) {
+      expect(Object.keys(specDocument.networks), `models/${id}`).toContain(id);
+      const dir = join(root, 'models', id);
+      expect(existsSync(join(dir, 'model.json')), `${id}/model.json`).toBe(true);
+      expect(existsSync(join(dir, 'metrics.json')), `${id}/metrics.json`).toBe(true);
+      for (const f of readdirSync(dir)) bytes += statSync(join(dir, f)).size;
+      const m = await loadWeights(pathToFileURL(dir + '/')); // every shard's sha256, every tensor's shape
+      expect(m.json.network).toBe(id);
+      expect(m.json.weightsManifest[0].weights[0].quantization).toEqual({ dtype: 'float16' });
+    }
+    expect(bytes).toBeLessThanOrEqual(40 * 2 ** 20);
+  });
+
+  for (const [id, metrics] of Object.entries(shipped)) {
+    it(`${id}: metrics.json comes from a full val evaluation through the library`, () => {
+      expect(metrics.network).toBe(id);
+      expect(metrics.val_images).toBe(3925);
+      expect(metrics.ts_agreement_images).toBeGreaterThanOrEqual(1000);
+      expect(metrics.ts_top1_agreement).toBeGreaterThanOrEqual(0.995);
+      expect(metrics.top1).toBeGreaterThan(0.5); // trained: chance is 0.1
+      expect(metrics.variants?.files).toBeGreaterThanOrEqual(300);
+    });
+
+    it(`${id}: classify() in Node (WASM backend) gives PyTorch's top-1 on the CI sample (2 val files per class)`, async () => {
+      const model = await load(id, { modelUrl: pathToFileURL(join(root, 'models', id) + '/'), backend: 'wasm' });
+      const files = metrics.ci_sample.map((s) => new Uint8Array(readFileSync(join(imagenetteVal, s.file))));
+      const results = await model.classifyBatch(files, { batchSize: 10, topK: 1 });
+      const agree = results.filter((r, i) => !(r instanceof Error) && model.classNames.indexOf(r.predictions[0].className) === metrics.ci_sample[i].top1);
+      expect(agree.length).toBeGreaterThanOrEqual(metrics.ci_sample.length - 1);
+      model.dispose();
+    });
+  }
+});
+
