@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load, type BatchClassification, type DctVisionModel } from '../src/index.js';
-import { WasmDecoder, forward, loadWeights, prepareRgb } from '../src/index.js';
+import { DecoderPool, InputPipeline, WasmDecoder, forward, loadWeights, prepareRgb } from '../src/index.js';
+import { rgbScale } from '../src/prep/pipeline.js';
 import { badFixtures, imagenetteSample, validFixtures } from './helpers/fixtures.js';
 import { root } from './helpers/paths.js';
 
@@ -41,6 +42,29 @@ describe('load()', () => {
     await expect(load('upsampling', { modelUrl: fixture('late-concat') })).rejects.toThrow(/is 'late-concat', not 'upsampling'/);
     expect(tf.memory().numTensors).toBe(before);
   });
+  it("RGB baseline in Node: libjpeg's scaled decoding as far as the short side stays ≥ 224, input within 2% of the full-size path", async () => {
+    expect(rgbScale({ width: 4000, height: 3000 }, 224)).toBe(0.125);
+    expect(rgbScale({ width: 1023, height: 701 }, 224)).toBe(0.5);
+    expect(rgbScale({ width: 1600, height: 900 }, 224)).toBe(0.25);
+    expect(rgbScale({ width: 300, height: 500 }, 224)).toBe(1);
+    const bytes = new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-420')!.path)); // 1023×701
+    const pool = new DecoderPool({ size: 1 });
+    const pipeline = await InputPipeline.create({ kind: 'rgb', size: 224 }, { decoder: pool, rgbDecoder: 'wasm' });
+    const decoded = await pipeline.decode(bytes);
+    expect(decoded.kind === 'rgb' && [decoded.width, decoded.height]).toEqual([512, 351]);
+    const scaled = pipeline.arrays(decoded).rgb;
+    const px = (await WasmDecoder.create()).decodeRgb(bytes);
+    const full = prepareRgb(px.data, px.width, px.height, px.orientation);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < full.length; i++) {
+      num += (scaled[i] - full[i]) ** 2;
+      den += full[i] ** 2;
+    }
+    expect(Math.sqrt(num / den)).toBeLessThan(0.02);
+    pool.terminate();
+  });
+
   it('honours an explicit backend', async () => {
     const m = await load('late-concat', { modelUrl: fixture('late-concat'), backend: 'cpu' });
     expect(m.backend).toBe('cpu');

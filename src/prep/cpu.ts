@@ -26,35 +26,67 @@ export function prepareCpu(plan: PrepPlan, planes: Plane[], dequantize = false):
   return { y: out[0], cb: out[1] ?? new Float32Array(chroma), cr: out[2] ?? new Float32Array(chroma) };
 }
 
-function applyPlane(p: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
-  const { rows, cols } = p;
-  const inW = src.blocksX * 8;
-  const coef = src.coefficients;
+/**
+ * The kept frequencies of a plane as one row-major matrix P (rows: the output's row axis),
+ * dequantized if asked: P[b·n + v][c·n + u] = coefficient (v, u) of block (b, c), or of
+ * block (c, b) with v and u swapped when the orientation transposes. Only n² of every 64
+ * coefficients are read.
+ */
+function gather(src: Plane, n: number, transpose: boolean, dequantize: boolean): { p: Float32Array; rows: number; cols: number } {
+  const { blocksX: bx, blocksY: by, coefficients: coef } = src;
   const q = dequantize ? src.quantTable! : undefined;
-  // C[r][c] = coefficient of block (r>>3, c>>3), frequency (r&7, c&7).
-  const at = q
-    ? (r: number, c: number) => coef[(((r >> 3) * src.blocksX + (c >> 3)) << 6) + ((r & 7) << 3) + (c & 7)] * q[((r & 7) << 3) + (c & 7)]
-    : (r: number, c: number) => coef[(((r >> 3) * src.blocksX + (c >> 3)) << 6) + ((r & 7) << 3) + (c & 7)];
-  // T = A_r · C (or A_r · Cᵀ): out rows × source columns (or source rows).
-  const tCols = p.transpose ? src.blocksY * 8 : inW;
-  const t = new Float32Array(rows.out * tCols);
+  const rows = (transpose ? bx : by) * n;
+  const cols = (transpose ? by : bx) * n;
+  const p = new Float32Array(rows * cols);
+  for (let y = 0; y < by; y++) {
+    for (let x = 0; x < bx; x++) {
+      const base = (y * bx + x) << 6;
+      for (let v = 0; v < n; v++) {
+        for (let u = 0; u < n; u++) {
+          const k = (v << 3) | u;
+          const val = q ? coef[base + k] * q[k] : coef[base + k];
+          if (transpose) p[(x * n + u) * cols + y * n + v] = val;
+          else p[(y * n + v) * cols + x * n + u] = val;
+        }
+      }
+    }
+  }
+  return { p, rows, cols };
+}
+
+function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
+  const { rows, cols } = pp;
+  const { p, cols: pCols } = gather(src, pp.n, pp.transpose, dequantize);
+  // Only the columns some output column reads (a centre crop drops the sides).
+  let c0 = pCols;
+  let c1 = 0;
+  for (let k = 0; k < cols.out; k++) {
+    c0 = Math.min(c0, cols.lo[k]);
+    c1 = Math.max(c1, cols.hi[k]);
+  }
+  const w = c1 - c0;
+  // T = A_r · P over those columns: each output row adds a few whole rows of P (contiguous).
+  const t = new Float32Array(rows.out * w);
   for (let i = 0; i < rows.out; i++) {
-    for (let j = rows.lo[i]; j < rows.hi[i]; j++) {
-      const w = rows.a[i * rows.in + j];
-      if (!w) continue;
-      const ti = i * tCols;
-      if (p.transpose) for (let c = 0; c < tCols; c++) t[ti + c] += w * at(c, j);
-      else for (let c = 0; c < tCols; c++) t[ti + c] += w * at(j, c);
+    const ti = i * w;
+    for (let j = rows.lo[i], o = rows.off[i]; j < rows.hi[i]; j++, o++) {
+      const a = rows.a[o];
+      if (a === 0) continue;
+      const pj = j * pCols + c0;
+      for (let c = 0; c < w; c++) t[ti + c] += a * p[pj + c];
     }
   }
   // C' = T · A_cᵀ, written as [oby][obx][64].
-  const n = p.outBlocks;
-  const out = new Float32Array(n * n * 64);
+  const nb = pp.outBlocks;
+  const out = new Float32Array(nb * nb * 64);
   for (let i = 0; i < rows.out; i++) {
+    const ti = i * w - c0;
+    const ob = ((i >> 3) * nb) << 6;
+    const fv = (i & 7) << 3;
     for (let k = 0; k < cols.out; k++) {
       let s = 0;
-      for (let j = cols.lo[k]; j < cols.hi[k]; j++) s += t[i * tCols + j] * cols.a[k * cols.in + j];
-      out[((((i >> 3) * n + (k >> 3)) << 6) | ((i & 7) << 3)) | (k & 7)] = s;
+      for (let j = cols.lo[k], o = cols.off[k]; j < cols.hi[k]; j++, o++) s += t[ti + j] * cols.a[o];
+      out[ob + ((k >> 3) << 6) + fv + (k & 7)] = s;
     }
   }
   return out;

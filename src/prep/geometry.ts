@@ -10,7 +10,13 @@
  * coefficient image C (rows 8·by+v, columns 8·bx+u) it is C' = A_r · C · A_cᵀ (or
  * C' = A_r · Cᵀ · A_cᵀ when the orientation swaps axes), with A = D_out · R · D_inᵀ:
  * R the pixel resampling along one axis (flips included), D the blockwise
- * orthonormal 8×8 DCT. A's rows are banded; `lo`/`hi` bound each row's non-zeros.
+ * orthonormal DCT. A's rows are banded; each row keeps only its band.
+ *
+ * Large downscales first drop what the output cannot use: the area average over many
+ * pixels all but cancels a block's high frequencies, so only each block's n×n lowest
+ * frequencies (n = 8, 4, 2, 1) are read — the operators are the exact ones, restricted to
+ * those coefficient rows and columns. For a 12-megapixel photo going to 224 px that is one
+ * coefficient in 16 or 64 (libjpeg's scaled decoding rests on the same fact).
  */
 
 export interface PlaneSource {
@@ -29,14 +35,18 @@ export interface ImageGeometry {
   components: PlaneSource[];
 }
 
-/** One axis of one output plane: out coefficient rows ← in coefficient rows. */
+/**
+ * One axis of one output plane: output coefficient rows ← input coefficient rows, banded.
+ * Input rows are those of the truncated plane: block b's kept frequencies are rows b·n … b·n+n−1.
+ */
 export interface AxisMap {
   out: number;
   in: number;
-  /** Dense out × in, row-major; zero outside [lo[i], hi[i]). */
-  a: Float32Array;
+  /** Row i's non-zeros are columns [lo[i], hi[i]), stored at a[off[i] …]. */
   lo: Int32Array;
   hi: Int32Array;
+  off: Int32Array;
+  a: Float32Array;
 }
 
 export interface PlanePrep {
@@ -44,6 +54,8 @@ export interface PlanePrep {
   component: number;
   /** Output rows come from the source's columns (orientations 5–8). */
   transpose: boolean;
+  /** Frequencies kept per block and axis: 8 (all), 4, 2 or 1. */
+  n: number;
   rows: AxisMap;
   cols: AxisMap;
   outBlocks: number;
@@ -87,60 +99,71 @@ function dctMatrix(): Float64Array {
 /**
  * A for one axis. Output sample i covers source-luma interval footprint(i); input
  * sample q of the component covers [q·step, (q+1)·step) in source-luma units
- * (step = maxSampling / sampling); `valid` input samples carry image data.
+ * (step = maxSampling / sampling); `valid` input samples carry image data. Only each
+ * block's first n frequencies are read: input row blk·n + k is block blk's frequency k.
  */
-function axisMap(outSamples: number, footprint: (i: number) => [number, number], inBlocks: number, step: number, valid: number): AxisMap {
-  const inRows = inBlocks * 8;
+function axisMap(outSamples: number, footprint: (i: number) => [number, number], inBlocks: number, n: number, step: number, valid: number): AxisMap {
   const d = dctMatrix();
-  // M = R · D_inᵀ (out samples × in coefficient rows), from the few input samples each output sample covers.
-  const m = new Float64Array(outSamples * inRows);
-  const loS = new Int32Array(outSamples);
-  const hiS = new Int32Array(outSamples);
+  // Sparse rows of M = R · D_inᵀ (output sample × kept input coefficient row): [first row, weights].
+  const mLo = new Int32Array(outSamples);
+  const mRows: Float64Array[] = [];
   for (let i = 0; i < outSamples; i++) {
     const [a, b] = footprint(i);
     const q0 = Math.max(0, Math.floor(a / step));
     const q1 = Math.min(valid - 1, Math.ceil(b / step) - 1);
     let total = 0;
-    const w: number[] = [];
-    for (let q = q0; q <= q1; q++) {
-      const o = Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step));
-      w.push(o);
-      total += o;
-    }
-    loS[i] = Math.floor(q0 / 8) * 8;
-    hiS[i] = (Math.floor(q1 / 8) + 1) * 8;
+    for (let q = q0; q <= q1; q++) total += Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step));
     if (total <= 0) throw new RangeError('resampling footprint outside the image');
+    const first = Math.floor(q0 / 8);
+    const row = new Float64Array((Math.floor(q1 / 8) + 1 - first) * n);
     for (let q = q0; q <= q1; q++) {
-      const r = w[q - q0] / total;
+      const r = Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step)) / total;
       if (!r) continue;
-      const blk = Math.floor(q / 8) * 8;
-      const n = q % 8;
-      for (let k = 0; k < 8; k++) m[i * inRows + blk + k] += r * d[k * 8 + n];
+      const o = (Math.floor(q / 8) - first) * n;
+      const t = q % 8;
+      for (let k = 0; k < n; k++) row[o + k] += r * d[k * 8 + t];
     }
+    mLo[i] = first * n;
+    mRows.push(row);
   }
-  // A = D_out · M, block by block of 8 output samples.
-  const out = outSamples;
-  const a = new Float32Array(out * inRows);
-  const lo = new Int32Array(out);
-  const hi = new Int32Array(out);
-  for (let ob = 0; ob < out; ob += 8) {
-    let l = inRows;
+  // A = D_out · M, 8 output samples (one output block) at a time: the block's rows share a band.
+  const lo = new Int32Array(outSamples);
+  const hi = new Int32Array(outSamples);
+  const off = new Int32Array(outSamples);
+  const parts: Float32Array[] = [];
+  let size = 0;
+  for (let ob = 0; ob < outSamples; ob += 8) {
+    let l = Infinity;
     let h = 0;
-    for (let n = 0; n < 8; n++) {
-      l = Math.min(l, loS[ob + n]);
-      h = Math.max(h, hiS[ob + n]);
+    for (let t = 0; t < 8; t++) {
+      l = Math.min(l, mLo[ob + t]);
+      h = Math.max(h, mLo[ob + t] + mRows[ob + t].length);
     }
     for (let k = 0; k < 8; k++) {
+      const w = new Float32Array(h - l);
+      for (let t = 0; t < 8; t++) {
+        const row = mRows[ob + t];
+        const c = d[k * 8 + t];
+        const o = mLo[ob + t] - l;
+        for (let j = 0; j < row.length; j++) w[o + j] += c * row[j];
+      }
       lo[ob + k] = l;
       hi[ob + k] = h;
-      for (let j = l; j < h; j++) {
-        let s = 0;
-        for (let n = 0; n < 8; n++) s += d[k * 8 + n] * m[(ob + n) * inRows + j];
-        a[(ob + k) * inRows + j] = s;
-      }
+      off[ob + k] = size;
+      size += w.length;
+      parts.push(w);
     }
   }
-  return { out, in: inRows, a, lo, hi };
+  const a = new Float32Array(size);
+  parts.forEach((w, i) => a.set(w, off[i]));
+  return { out: outSamples, in: inBlocks * n, lo, hi, off, a };
+}
+
+/** The dense out × in matrix of an axis (the WebGPU kernels read it so). */
+export function denseAxis(m: AxisMap): Float32Array {
+  const d = new Float32Array(m.out * m.in);
+  for (let i = 0; i < m.out; i++) d.set(m.a.subarray(m.off[i], m.off[i] + m.hi[i] - m.lo[i]), i * m.in + m.lo[i]);
+  return d;
 }
 
 /**
@@ -175,7 +198,20 @@ export function planAxis(
   });
 }
 
-export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2): PrepPlan {
+/**
+ * Input samples per output sample (the area filter's width W) from which reading only n
+ * frequencies per block stays within 1e-2 of the exact result: frequency k has a period of
+ * about 16/k pixels and an area average over W pixels all but cancels periods up to W, so
+ * n = 4 from W = 3 and n = 2 from W = 6; the DC alone loses each block's gradient, which
+ * only a much wider average hides. Measured: test/prep.test.ts prints each case's error.
+ */
+const keepThreshold = (n: number): number => (n === 1 ? 32 : 12 / n);
+
+/**
+ * `truncate`: read only the frequencies the output can use (see above and keepThreshold).
+ * False keeps all 64 (what the WebGPU kernels read).
+ */
+export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2, opts: { truncate?: boolean } = {}): PrepPlan {
   if (size % 8 || chromaSize % 8 || size % chromaSize) throw new RangeError(`output sizes ${size}/${chromaSize} must be multiples of 8, chroma dividing luma`);
   const o = ORIENT[img.orientation] ?? ORIENT[1];
   // Oriented image size (luma pixels) and the centred crop of the resized image.
@@ -207,11 +243,17 @@ export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2):
     const colBlocks = o.transpose ? c.blocksY : c.blocksX;
     const validRows = Math.ceil((rowLen * rowSamp) / rowMax);
     const validCols = Math.ceil((colLen * colSamp) / colMax);
+    // Component samples per output sample along each axis: an output sample spans ratio / s
+    // source-luma units, a component sample max / sampling of them.
+    const perOut = Math.min((ratio / s) * (rowSamp / rowMax), (ratio / s) * (colSamp / colMax));
+    let n = 8;
+    if (opts.truncate !== false) while (n > 1 && perOut >= keepThreshold(n / 2)) n /= 2;
     planes.push({
       component: idx,
       transpose: o.transpose,
-      rows: axisMap(outSamples, footprint(offY, rowLen, o.flipRows, ratio), rowBlocks, rowMax / rowSamp, validRows),
-      cols: axisMap(outSamples, footprint(offX, colLen, o.flipCols, ratio), colBlocks, colMax / colSamp, validCols),
+      n,
+      rows: axisMap(outSamples, footprint(offY, rowLen, o.flipRows, ratio), rowBlocks, n, rowMax / rowSamp, validRows),
+      cols: axisMap(outSamples, footprint(offX, colLen, o.flipCols, ratio), colBlocks, n, colMax / colSamp, validCols),
       outBlocks: outSamples / 8,
     });
   });

@@ -81,7 +81,10 @@ export class InputPipeline {
     }
     const bytes = await inputBytes(input, signal);
     if (this.geometry.kind === 'rgb') {
-      const rgb = this.rgbDecoder === 'browser' ? await browserRgb(bytes, this.limits) : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: 1 });
+      const rgb =
+        this.rgbDecoder === 'browser'
+          ? await browserRgb(bytes, this.limits)
+          : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: rgbScale(readJpegHeader(bytes, this.limits.maxPixels), this.geometry.size) });
       return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
     }
     // Raw int16 coefficients: the preparation dequantizes only what it reads (on WebGPU, in the kernels).
@@ -125,7 +128,8 @@ export class InputPipeline {
       this.plans.delete(key); // most recently used last
     } else {
       if (this.geometry.kind !== 'dct') throw new TypeError('not a DCT network');
-      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize);
+      // The WebGPU kernels read whole planes; the CPU path reads only the frequencies it needs.
+      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize, { truncate: !this.gpuPrep });
       entry = { plan };
       if (this.plans.size >= PLAN_CACHE) {
         const oldest = this.plans.keys().next().value!;
@@ -137,6 +141,17 @@ export class InputPipeline {
     this.plans.set(key, entry);
     return entry;
   }
+}
+
+/**
+ * The best pixel path for the baseline: libjpeg's scaled decoding (1/2, 1/4, 1/8 — the IDCT
+ * computes fewer pixels) as far as it keeps the short side ≥ the network's size; the area
+ * resize then does the rest, as it would from the full-size image.
+ */
+export function rgbScale(header: { width: number; height: number }, size: number): 1 | 0.5 | 0.25 | 0.125 {
+  const short = Math.min(header.width, header.height);
+  for (const s of [0.125, 0.25, 0.5] as const) if (Math.ceil(short * s) >= size) return s;
+  return 1;
 }
 
 const isDctImage = (x: unknown): x is DctImage =>

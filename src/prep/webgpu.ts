@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
-import type { PlanePrep, PrepPlan } from './geometry.js';
+import { denseAxis, type PlanePrep, type PrepPlan } from './geometry.js';
 
 /** Round up to a bucket: multiples of 512 below 4096, then of 4096. */
 export const bucket = (n: number) => (n <= 4096 ? Math.ceil(n / 512) * 512 : Math.ceil(n / 4096) * 4096);
@@ -121,14 +121,15 @@ export class GpuPrepPlan {
       return b;
     };
     this.planes = plan.planes.map((p) => {
+      if (p.n !== 8) throw new RangeError('the WebGPU kernels read all 64 coefficients: plan with truncate: false');
       const arCols = bucket(p.rows.in);
       const acCols = bucket(p.cols.in);
       return {
         p,
         tCols: acCols,
-        ar: tf.tensor2d(padded(p.rows.a, p.rows.out, p.rows.in, arCols), [p.rows.out, arCols]),
+        ar: tf.tensor2d(padded(denseAxis(p.rows), p.rows.out, p.rows.in, arCols), [p.rows.out, arCols]),
         lr: tf.tensor1d(bands(p.rows.lo, p.rows.hi), 'int32'),
-        ac: tf.tensor2d(padded(p.cols.a, p.cols.out, p.cols.in, acCols), [p.cols.out, acCols]),
+        ac: tf.tensor2d(padded(denseAxis(p.cols), p.cols.out, p.cols.in, acCols), [p.cols.out, acCols]),
         lc: tf.tensor1d(bands(p.cols.lo, p.cols.hi), 'int32'),
       };
     });
