@@ -3,7 +3,7 @@
  * without custom kernels (WebGL, WASM, CPU, Node), and what the WebGPU kernels are tested
  * against.
  */
-import type { PlanePrep, PrepPlan } from './geometry.js';
+import { dctMatrix, type PlanePrep, type PrepPlan } from './geometry.js';
 
 export interface NetworkPlanes {
   /** NHWC (one image), dequantized coefficients: y [size/8, size/8, 64], cb/cr [chromaSize/8, chromaSize/8, 64]. */
@@ -65,28 +65,59 @@ function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Arra
     c1 = Math.max(c1, cols.hi[k]);
   }
   const w = c1 - c0;
-  // T = A_r · P over those columns: each output row adds a few whole rows of P (contiguous).
-  const t = new Float32Array(rows.out * w);
+  // U = M_r · P: output pixel rows, each a few rows of P (contiguous AXPYs).
+  const u = new Float32Array(rows.out * w);
   for (let i = 0; i < rows.out; i++) {
-    const ti = i * w;
+    const ui = i * w;
     for (let j = rows.lo[i], o = rows.off[i]; j < rows.hi[i]; j++, o++) {
-      const a = rows.a[o];
+      const a = rows.m[o];
       if (a === 0) continue;
       const pj = j * pCols + c0;
-      for (let c = 0; c < w; c++) t[ti + c] += a * p[pj + c];
+      for (let c = 0; c < w; c++) u[ui + c] += a * p[pj + c];
     }
   }
-  // C' = T · A_cᵀ, written as [oby][obx][64].
-  const nb = pp.outBlocks;
-  const out = new Float32Array(nb * nb * 64);
+  // V = U · M_cᵀ: the resized, cropped plane in pixels (levels as the DCT's, no offset).
+  const size = cols.out;
+  const v = new Float32Array(rows.out * size);
   for (let i = 0; i < rows.out; i++) {
-    const ti = i * w - c0;
-    const ob = ((i >> 3) * nb) << 6;
-    const fv = (i & 7) << 3;
-    for (let k = 0; k < cols.out; k++) {
+    const ui = i * w - c0;
+    const vi = i * size;
+    for (let k = 0; k < size; k++) {
       let s = 0;
-      for (let j = cols.lo[k], o = cols.off[k]; j < cols.hi[k]; j++, o++) s += t[ti + j] * cols.a[o];
-      out[ob + ((k >> 3) << 6) + fv + (k & 7)] = s;
+      for (let j = cols.lo[k], o = cols.off[k]; j < cols.hi[k]; j++, o++) s += u[ui + j] * cols.m[o];
+      v[vi + k] = s;
+    }
+  }
+  return blockDct(v, rows.out, size, pp.outBlocks);
+}
+
+let dct32: Float32Array | undefined;
+
+/** Forward 8×8 DCT of every block of a size × size plane, written as [by][bx][64] (channel 8·v+u). */
+function blockDct(v: Float32Array, h: number, w: number, nb: number): Float32Array {
+  const d = (dct32 ??= Float32Array.from(dctMatrix()));
+  const out = new Float32Array(nb * nb * 64);
+  const tmp = new Float32Array(64);
+  for (let by = 0; by < h / 8; by++) {
+    for (let bx = 0; bx < w / 8; bx++) {
+      // rows: tmp[y][u] = Σ_x v[y][x] · d[u][x]
+      for (let y = 0; y < 8; y++) {
+        const vi = (by * 8 + y) * w + bx * 8;
+        for (let uu = 0; uu < 8; uu++) {
+          let s = 0;
+          for (let x = 0; x < 8; x++) s += v[vi + x] * d[uu * 8 + x];
+          tmp[y * 8 + uu] = s;
+        }
+      }
+      // columns: out[vv][u] = Σ_y d[vv][y] · tmp[y][u]
+      const o = (by * nb + bx) << 6;
+      for (let vv = 0; vv < 8; vv++) {
+        for (let uu = 0; uu < 8; uu++) {
+          let s = 0;
+          for (let y = 0; y < 8; y++) s += d[vv * 8 + y] * tmp[y * 8 + uu];
+          out[o + vv * 8 + uu] = s;
+        }
+      }
     }
   }
   return out;

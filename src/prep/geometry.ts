@@ -36,17 +36,19 @@ export interface ImageGeometry {
 }
 
 /**
- * One axis of one output plane: output coefficient rows ← input coefficient rows, banded.
- * Input rows are those of the truncated plane: block b's kept frequencies are rows b·n … b·n+n−1.
+ * One axis of one output plane, as M = R · D_inᵀ: output samples (pixels) ← kept input
+ * coefficient rows (block b's kept frequencies are rows b·n … b·n+n−1), banded; the
+ * operator on coefficients is A = D_out · M (denseAxis), applied on the CPU as M, then
+ * the output blocks' forward DCT.
  */
 export interface AxisMap {
   out: number;
   in: number;
-  /** Row i's non-zeros are columns [lo[i], hi[i]), stored at a[off[i] …]. */
+  /** Row i's non-zeros are columns [lo[i], hi[i]), stored at m[off[i] …]. */
   lo: Int32Array;
   hi: Int32Array;
   off: Int32Array;
-  a: Float32Array;
+  m: Float32Array;
 }
 
 export interface PlanePrep {
@@ -86,7 +88,7 @@ const ORIENT: Record<number, { transpose: boolean; flipRows: boolean; flipCols: 
 
 let dct8: Float64Array | undefined;
 /** Orthonormal 8-point DCT-II matrix, row k = frequency k. */
-function dctMatrix(): Float64Array {
+export function dctMatrix(): Float64Array {
   if (!dct8) {
     dct8 = new Float64Array(64);
     for (let k = 0; k < 8; k++) {
@@ -126,44 +128,39 @@ function axisMap(outSamples: number, footprint: (i: number) => [number, number],
     mLo[i] = first * n;
     mRows.push(row);
   }
-  // A = D_out · M, 8 output samples (one output block) at a time: the block's rows share a band.
-  const lo = new Int32Array(outSamples);
-  const hi = new Int32Array(outSamples);
   const off = new Int32Array(outSamples);
-  const parts: Float32Array[] = [];
+  const hi = new Int32Array(outSamples);
   let size = 0;
-  for (let ob = 0; ob < outSamples; ob += 8) {
+  mRows.forEach((r, i) => ((off[i] = size), (hi[i] = mLo[i] + r.length), (size += r.length)));
+  const m = new Float32Array(size);
+  mRows.forEach((r, i) => m.set(r, off[i]));
+  return { out: outSamples, in: inBlocks * n, lo: mLo, hi, off, m };
+}
+
+/** The dense out × in matrix A = D_out · M of an axis (what the WebGPU kernels read), with each row's band. */
+export function denseAxis(axis: AxisMap): { a: Float32Array; lo: Int32Array; hi: Int32Array } {
+  const d = dctMatrix();
+  const a = new Float32Array(axis.out * axis.in);
+  const lo = new Int32Array(axis.out);
+  const hi = new Int32Array(axis.out);
+  for (let ob = 0; ob < axis.out; ob += 8) {
     let l = Infinity;
     let h = 0;
     for (let t = 0; t < 8; t++) {
-      l = Math.min(l, mLo[ob + t]);
-      h = Math.max(h, mLo[ob + t] + mRows[ob + t].length);
+      l = Math.min(l, axis.lo[ob + t]);
+      h = Math.max(h, axis.hi[ob + t]);
     }
     for (let k = 0; k < 8; k++) {
-      const w = new Float32Array(h - l);
-      for (let t = 0; t < 8; t++) {
-        const row = mRows[ob + t];
-        const c = d[k * 8 + t];
-        const o = mLo[ob + t] - l;
-        for (let j = 0; j < row.length; j++) w[o + j] += c * row[j];
-      }
       lo[ob + k] = l;
       hi[ob + k] = h;
-      off[ob + k] = size;
-      size += w.length;
-      parts.push(w);
+      const row = (ob + k) * axis.in;
+      for (let t = 0; t < 8; t++) {
+        const c = d[k * 8 + t];
+        for (let j = axis.lo[ob + t], o = axis.off[ob + t]; j < axis.hi[ob + t]; j++, o++) a[row + j] += c * axis.m[o];
+      }
     }
   }
-  const a = new Float32Array(size);
-  parts.forEach((w, i) => a.set(w, off[i]));
-  return { out: outSamples, in: inBlocks * n, lo, hi, off, a };
-}
-
-/** The dense out × in matrix of an axis (the WebGPU kernels read it so). */
-export function denseAxis(m: AxisMap): Float32Array {
-  const d = new Float32Array(m.out * m.in);
-  for (let i = 0; i < m.out; i++) d.set(m.a.subarray(m.off[i], m.off[i] + m.hi[i] - m.lo[i]), i * m.in + m.lo[i]);
-  return d;
+  return { a, lo, hi };
 }
 
 /**

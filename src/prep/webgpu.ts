@@ -122,15 +122,17 @@ export class GpuPrepPlan {
     };
     this.planes = plan.planes.map((p) => {
       if (p.n !== 8) throw new RangeError('the WebGPU kernels read all 64 coefficients: plan with truncate: false');
+      const r = denseAxis(p.rows);
+      const c = denseAxis(p.cols);
       const arCols = bucket(p.rows.in);
       const acCols = bucket(p.cols.in);
       return {
         p,
         tCols: acCols,
-        ar: tf.tensor2d(padded(denseAxis(p.rows), p.rows.out, p.rows.in, arCols), [p.rows.out, arCols]),
-        lr: tf.tensor1d(bands(p.rows.lo, p.rows.hi), 'int32'),
-        ac: tf.tensor2d(padded(denseAxis(p.cols), p.cols.out, p.cols.in, acCols), [p.cols.out, acCols]),
-        lc: tf.tensor1d(bands(p.cols.lo, p.cols.hi), 'int32'),
+        ar: tf.tensor2d(padded(r.a, p.rows.out, p.rows.in, arCols), [p.rows.out, arCols]),
+        lr: tf.tensor1d(bands(r.lo, r.hi), 'int32'),
+        ac: tf.tensor2d(padded(c.a, p.cols.out, p.cols.in, acCols), [p.cols.out, acCols]),
+        lc: tf.tensor1d(bands(c.lo, c.hi), 'int32'),
       };
     });
   }
