@@ -48,7 +48,8 @@ afterAll(async () => {
 
 const top5 = (l: number[]) => l.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 5).map((x) => x[1]);
 
-describe('shipped models in Chromium: PyTorch\'s top-1 on 3 val files, WebGPU and WASM backends', () => {
+// (only when trained models are in models/: a describe without tests would fail)
+if (Object.keys(shipped).length) describe('shipped models in Chromium: PyTorch\'s top-1 on 3 val files, WebGPU and WASM backends', () => {
   for (const id of Object.keys(shipped)) {
     it.each(['webgpu', 'wasm'] as const)(`${id} on %s`, async (backend) => {
       const files = [0, 1, 2].map((i) => `/models/${id}-${i}.jpg`);
@@ -102,7 +103,7 @@ describe('public API in Chromium', () => {
   it('two models on two backends (WebGPU, CPU) classifying at once each run on their own', async () => {
     const r = await page.evaluate(([u]) => window.api.twoBackends('late-concat', u.slice(0, 4)), [urls] as const);
     expect(r.backends).toEqual(['webgpu', 'cpu']);
-    expect(r.weightsOn).toEqual(['WebGPUBackend']); // the WebGPU model's weights never migrated
+    expect(r.weightsOnWebGPU).toBe(true); // the WebGPU model's weights never migrated
     for (const side of ['gpu', 'cpu'] as const) {
       r[side].forEach((l, k) => {
         const ref = r.alone[side][k];

@@ -55,7 +55,10 @@ async function twoBackends(id: string, urls: string[]) {
     cpu: together.filter((_, i) => i % 4 === 1).map((l) => Array.from(l as Float32Array)),
     alone,
     backends: [gpu.backend, cpu.backend],
-    weightsOn: [...new Set(Object.values((gpu as unknown as { loaded: { weights: Record<string, tf.Tensor> } }).loaded.weights).map((t) => tf.engine().state.tensorInfo.get(t.dataId)?.backend.constructor.name))],
+    // Where the WebGPU model's weights live now: a switch in mid-call would have migrated them.
+    weightsOnWebGPU: Object.values((gpu as unknown as { loaded: { weights: Record<string, tf.Tensor> } }).loaded.weights).every(
+      (t) => tf.engine().state.tensorInfo.get(t.dataId)?.backend === tf.findBackend('webgpu'),
+    ),
   };
 }
 
