@@ -90,7 +90,7 @@ describe('weights that fail to arrive', () => {
 
   it('a connection cut while a shard downloads rejects load() with a WeightsError; a retry succeeds', async () => {
     const err = await attempt('cut');
-    expect(err).toMatchObject({ name: 'WeightsError', message: expect.stringMatching(/network error while loading http:.*group1-shard1of1\.bin/) });
+    expect(err).toMatchObject({ name: 'WeightsError', reason: 'network', message: expect.stringMatching(/network error while loading http:.*group1-shard1of1\.bin/) });
     const model = await load(id, { modelUrl: base });
     const r = await model.classify(files[0]);
     expect(r.predictions[0].className).toEqual(expect.any(String));
@@ -99,17 +99,17 @@ describe('weights that fail to arrive', () => {
 
   it('a shard failing its sha256 is refused, naming the shard; a retry succeeds', async () => {
     const err = await attempt('tamper');
-    expect(err).toMatchObject({ name: 'WeightsError', message: expect.stringMatching(/group1-shard1of1\.bin' fails its sha256/) });
+    expect(err).toMatchObject({ name: 'WeightsError', reason: 'integrity', message: expect.stringMatching(/group1-shard1of1\.bin' fails its sha256/) });
     expect(await attempt('ok')).toBeUndefined();
   });
 
   it('an HTTP error names the URL and status', async () => {
     const err = await attempt('missing');
-    expect(err).toMatchObject({ name: 'WeightsError', message: expect.stringMatching(/failed to load http:.*: HTTP 404/) });
+    expect(err).toMatchObject({ name: 'WeightsError', reason: 'not-found', status: 404, message: expect.stringMatching(/failed to load http:.*: HTTP 404/) });
   });
 
   it('no server at all', async () => {
     const err = await load(id, { modelUrl: 'http://127.0.0.1:9/nothing/' }).catch((e: Error) => e);
-    expect(err).toMatchObject({ name: 'WeightsError', message: expect.stringMatching(/network error while loading http:\/\/127\.0\.0\.1:9\/nothing\/model\.json/) });
+    expect(err).toMatchObject({ name: 'WeightsError', reason: 'network', message: expect.stringMatching(/network error while loading http:\/\/127\.0\.0\.1:9\/nothing\/model\.json/) });
   });
 });
