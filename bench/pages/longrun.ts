@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DecoderPool, load } from '../../src/index.js';
-import { randomModelFetcher } from './random-model.js';
+import * as lib from '../../src/index.js';
+import { randomModelFetcher } from '../lib/random-model.mjs';
 
 export interface LongRunConfig {
   id: string;
@@ -24,7 +25,7 @@ async function longRun(cfg: LongRunConfig) {
   const fetchAll = (urls: string[]) => Promise.all(urls.map(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer())));
   const [good, bad] = [await fetchAll(cfg.good), await fetchAll(cfg.bad)];
   const decoder = new DecoderPool();
-  const model = await load(cfg.id, { modelUrl: `mem://${cfg.id}/`, fetcher: await randomModelFetcher(cfg.id, cfg.width, 10), decoder });
+  const model = await load(cfg.id, { modelUrl: `mem://${cfg.id}/`, fetcher: await randomModelFetcher(lib, cfg.id, cfg.width, 10), decoder });
   const outcomes: Record<string, number> = {};
   const untyped: string[] = [];
   const samples = [];

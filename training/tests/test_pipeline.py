@@ -30,14 +30,18 @@ class TinyPipeline(unittest.TestCase):
                 self.assertEqual([e["epoch"] for e in log], [1, 2])
                 self.assertTrue(all(e["train_loss"] > 0 and "val_acc_simulated_q75" in e for e in log))
                 self.run_script("evaluate", "--checkpoint", str(run / "last.pt"), "--data", str(DATA), "--out", str(model),
-                                "--limit-per-class", "3", "--ts-images", "30")
+                                "--limit-per-class", "3", "--ts-images", "30", "--variants", "1")
                 m = json.loads((model / "metrics.json").read_text())
                 self.assertEqual((m["network"], m["val_images"], m["ts_agreement_images"], m["epochs"]), (network, 30, 30, 2))
                 self.assertEqual(m["recipe"]["amp"], "bf16" if amp else "off")
                 self.assertTrue(0 <= m["top1"] <= m["top5"] <= 1)
                 self.assertGreaterEqual(m["ts_top1_agreement"], 29 / 30)
-                for key in ("params", "macs", "train_seconds", "hardware", "recipe"):
+                for key in ("params", "macs", "train_seconds", "hardware", "recipe", "ci_sample", "demo_samples"):
                     self.assertIn(key, m)
+                # ten re-encoded variants (one per class) classified through the CLI, as PyTorch does on the same inputs
+                self.assertEqual(m["variants"]["files"], 10)
+                self.assertEqual(m["variants"]["failed"], 0)
+                self.assertGreaterEqual(m["variants"]["cli_pytorch_agreement"], 0.9)
                 doc = json.loads((model / "model.json").read_text())
                 self.assertEqual(doc["classNames"][:2], ["tench", "English springer"])
                 self.assertEqual(doc["weightsManifest"][0]["weights"][0]["quantization"], {"dtype": "float16"})

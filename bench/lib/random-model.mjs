@@ -1,13 +1,12 @@
 /**
  * A model folder made up in memory: the network's real shapes with random weights, served
  * through LoadOptions.fetcher. Speed does not depend on the values; this lets the
- * benchmark run every network at any width (1.0, the paper's size, is not shipped).
+ * benchmarks run every network at any width (1.0, the paper's size, is not shipped).
+ * `lib` is the library (src/ in pages, dist/lib/ in Node).
  */
-import { plan, sha256Hex, weightShapes, type Fetcher, type ModelJson } from '../../src/index.js';
-
-export async function randomModelFetcher(id: string, width: number, classes: number, seed = 1): Promise<Fetcher> {
-  const p = plan(id, width, classes);
-  const shapes = [...weightShapes(p)];
+export async function randomModelFetcher(lib, id, width, classes, seed = 1) {
+  const p = lib.plan(id, width, classes);
+  const shapes = [...lib.weightShapes(p)];
   const total = shapes.reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
   const data = new Float32Array(total);
   let state = seed >>> 0;
@@ -22,17 +21,17 @@ export async function randomModelFetcher(id: string, width: number, classes: num
     o += n;
   }
   const shard = data.buffer;
-  const json: ModelJson = {
+  const json = {
     format: 'dctvision-model',
     version: 1,
     network: id,
     width,
     classes,
     classNames: Array.from({ length: classes }, (_, i) => `class ${i}`),
-    input: { kind: p.input.kind, shapes: p.inputs as ModelJson['input']['shapes'], description: 'random weights (benchmark)' },
-    weightsManifest: [{ paths: ['weights.bin'], weights: shapes.map(([name, shape]) => ({ name, shape, dtype: 'float32' as const })) }],
-    shardSha256: [[await sha256Hex(shard)]],
+    input: { kind: p.input.kind, shapes: p.inputs, description: 'random weights (benchmark)' },
+    weightsManifest: [{ paths: ['weights.bin'], weights: shapes.map(([name, shape]) => ({ name, shape, dtype: 'float32' })) }],
+    shardSha256: [[await lib.sha256Hex(shard)]],
   };
   const text = new TextEncoder().encode(JSON.stringify(json));
-  return async (url) => (url.pathname.endsWith('model.json') ? text.buffer.slice(0) as ArrayBuffer : shard.slice(0));
+  return async (url) => (url.pathname.endsWith('model.json') ? text.buffer.slice(0) : shard.slice(0));
 }
