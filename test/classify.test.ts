@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load, type BatchClassification, type DctVisionModel } from '../src/index.js';
-import { DecoderPool, InputPipeline, WasmDecoder, forward, loadWeights, prepareRgb } from '../src/index.js';
+import { DecoderPool, InputPipeline, WasmDecoder, forward, loadWeights, planPrep, prepareCpu, prepareRgb } from '../src/index.js';
+import { withOrientation } from './harness/exif.mjs';
 import { rgbScale } from '../src/prep/pipeline.js';
 import { badFixtures, imagenetteSample, validFixtures } from './helpers/fixtures.js';
 import { root } from './helpers/paths.js';
@@ -62,6 +63,25 @@ describe('load()', () => {
       den += full[i] ** 2;
     }
     expect(Math.sqrt(num / den)).toBeLessThan(0.02);
+    pool.terminate();
+  });
+
+  it('DCT networks on the CPU: the decoder stores only the frequencies the plan reads; same inputs as from a full decode', async () => {
+    const pool = new DecoderPool({ size: 1 });
+    const pipeline = await InputPipeline.create({ kind: 'dct', size: 224, chromaSize: 112 }, { decoder: pool });
+    const wasm = await WasmDecoder.create();
+    for (const name of ['baseline-420', 'baseline-444', 'restart-422', 'progressive-420', 'arithmetic-411']) {
+      const bytes = withOrientation(new Uint8Array(readFileSync(validFixtures().find((f) => f.name === name)!.path)), 6);
+      const d = await pipeline.decode(bytes);
+      if (d.kind !== 'dct') throw new Error('not dct');
+      const full = wasm.decode(bytes, { dequantize: false });
+      const plan = planPrep(full);
+      expect(d.img.components.map((c) => c.kept), name).toEqual(full.progressive ? [8, 8, 8] : plan.planes.map((p) => p.n));
+      const got = pipeline.arrays(d);
+      const ref = prepareCpu(plan, full.components, true);
+      expect([got.y, got.cb, got.cr], name).toEqual([ref.y, ref.cb, ref.cr]);
+    }
+    expect(planPrep(wasm.decode(new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-420')!.path)))).planes.map((p) => p.n)).toEqual([4, 4, 4]);
     pool.terminate();
   });
 

@@ -144,3 +144,45 @@ describe('layouts and metadata', () => {
     expect(nonzero).toBeGreaterThan(1000);
   });
 });
+
+describe('keep: only each block\'s n×n lowest frequencies are stored', () => {
+  const topLeft = (full: Int16Array, blocks: number, n: number) => {
+    const out = new Int16Array(blocks * n * n);
+    for (let b = 0; b < blocks; b++) for (let v = 0; v < n; v++) for (let u = 0; u < n; u++) out[(b * n + v) * n + u] = full[b * 64 + v * 8 + u];
+    return out;
+  };
+  const sequential = () => validFixtures().filter((f) => !decoder.decode(new Uint8Array(readFileSync(f.path))).progressive);
+  it('every sequential fixture: equal to the top-left of the full decode, raw and dequantized', () => {
+    const files = sequential();
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) checkKeep(new Uint8Array(readFileSync(f.path)));
+  });
+  let pattern = 0;
+  function checkKeep(bytes: Uint8Array) {
+    // one keep pattern raw and another dequantized per file, cycling over the files
+    for (const dequantize of [false, true]) {
+      const full = decoder.decode(bytes, { dequantize });
+      const keep = [[1, 2, 4], [2, 2, 2], [4, 1, 1], [2, 4, 4]][pattern++ % 4];
+      const img = decoder.decode(bytes, { dequantize, keep });
+      img.components.forEach((c, i) => {
+        expect(c.kept).toBe(keep[i]);
+        expect(c.coefficients).toEqual(topLeft(full.components[i].coefficients, c.blocksX * c.blocksY, keep[i]));
+        expect(c.quantTable).toEqual(full.components[i].quantTable);
+      });
+    }
+  }
+  it('progressive files keep all 64 (later scans refine what earlier ones stored), and say so', () => {
+    const path = validFixtures().find((f) => f.name === 'progressive-420')!.path;
+    const bytes = new Uint8Array(readFileSync(path));
+    const img = decoder.decode(bytes, { keep: [2, 2, 2] });
+    expect(img.components.map((c) => c.kept)).toEqual([8, 8, 8]);
+    expect(img.components[0].coefficients).toEqual(decoder.decode(bytes).components[0].coefficients);
+  });
+  it('keeping 2×2 stores 1/16 of the coefficients', () => {
+    const bytes = new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-420')!.path));
+    const full = decoder.decode(bytes);
+    const kept = decoder.decode(bytes, { keep: [2, 2, 2] });
+    const count = (i: DctImage) => i.components.reduce((a, c) => a + c.coefficients.length, 0);
+    expect(count(kept) * 16).toBe(count(full));
+  });
+});

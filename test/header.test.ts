@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmDecoder, readJpegHeader } from '../src/index.js';
 import { badFixtures, validFixtures } from './helpers/fixtures.js';
+import { withOrientation } from './harness/exif.mjs';
 
 let decoder: WasmDecoder;
 beforeAll(async () => {
@@ -16,6 +17,16 @@ describe('readJpegHeader', () => {
       const h = readJpegHeader(bytes);
       const img = decoder.decode(bytes);
       expect([h.width, h.height, h.components], f.name).toEqual([img.width, img.height, img.components.length]);
+      expect(h.sampling, f.name).toEqual(img.components.map((c) => ({ h: c.h, v: c.v })));
+      expect(h.orientation, f.name).toBe(img.orientation);
+    }
+  });
+  it('reads the EXIF orientation like the decoder (what the pipeline plans with before decoding)', () => {
+    const bytes = new Uint8Array(readFileSync(validFixtures()[0].path));
+    for (let o = 1; o <= 8; o++) {
+      const tagged = withOrientation(bytes, o);
+      expect(readJpegHeader(tagged).orientation).toBe(o);
+      expect(decoder.decode(tagged).orientation).toBe(o);
     }
   });
   it('throws the decoder’s typed error for header-level problems', () => {

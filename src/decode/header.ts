@@ -13,6 +13,33 @@ export interface JpegHeader {
   precision: number;
   /** SOF marker (0xc0 baseline, 0xc2 progressive, …). */
   sof: number;
+  /** Sampling factors of each component, in SOF order. */
+  sampling: { h: number; v: number }[];
+  /** EXIF orientation of the first Exif APP1 before the frame header (1 when absent or malformed). */
+  orientation: number;
+}
+
+/** Orientation tag (0x0112) of IFD0 of an Exif APP1 payload, as the decoder reads it (1 if malformed). */
+function exifOrientation(d: Uint8Array): number {
+  if (d.length < 14 || String.fromCharCode(...d.subarray(0, 4)) !== 'Exif' || d[4] || d[5]) return 0;
+  const t = d.subarray(6);
+  const le = t[0] === 0x49 && t[1] === 0x49;
+  if (!le && !(t[0] === 0x4d && t[1] === 0x4d)) return 1;
+  const r16 = (o: number) => (le ? t[o] | (t[o + 1] << 8) : (t[o] << 8) | t[o + 1]);
+  const r32 = (o: number) => (le ? (r16(o) | (r16(o + 2) << 16)) >>> 0 : ((r16(o) << 16) | r16(o + 2)) >>> 0);
+  if (r16(2) !== 42) return 1;
+  const ifd = r32(4);
+  if (ifd > t.length - 2) return 1;
+  const count = r16(ifd);
+  for (let k = 0; k < count; k++) {
+    const e = ifd + 2 + k * 12;
+    if (e > t.length - 12) return 1;
+    if (r16(e) === 0x0112 && r16(e + 2) === 3) {
+      const v = r16(e + 8);
+      return v >= 1 && v <= 8 ? v : 1;
+    }
+  }
+  return 1;
 }
 
 export function readJpegHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): JpegHeader {
@@ -20,6 +47,7 @@ export function readJpegHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS
     throw new NotAJpegError(bytes.length < 2 ? `Not a JPEG file: ${bytes.length} byte(s)` : `Not a JPEG file: starts with 0x${bytes[0].toString(16).padStart(2, '0')} 0x${bytes[1].toString(16).padStart(2, '0')}`);
   }
   let i = 2;
+  let orientation = 0;
   while (i + 4 <= bytes.length) {
     if (bytes[i] !== 0xff) throw new CorruptJpegError(`Corrupt JPEG data: marker expected at byte ${i}`);
     const m = bytes[i + 1];
@@ -30,6 +58,7 @@ export function readJpegHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS
     if (m === 0xd9 || m === 0xda) break;
     const len = (bytes[i + 2] << 8) | bytes[i + 3];
     if (len < 2) throw new CorruptJpegError(`Corrupt JPEG data: bad marker length at byte ${i}`);
+    if (m === 0xe1 && !orientation) orientation = exifOrientation(bytes.subarray(i + 4, Math.min(bytes.length, i + 2 + len)));
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (i + 10 > bytes.length) break;
       const precision = bytes[i + 4];
@@ -45,7 +74,11 @@ export function readJpegHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS
       if (width * height > maxPixels) {
         throw new JpegLimitError(`image is ${width}x${height} = ${width * height} pixels, more than maxPixels (${maxPixels})`, 'maxPixels');
       }
-      return { width, height, components, precision, sof: m };
+      const sampling = Array.from({ length: components }, (_, c) => {
+        const hv = bytes[i + 11 + 3 * c] ?? 0x11;
+        return { h: hv >> 4 || 1, v: hv & 15 || 1 };
+      });
+      return { width, height, components, precision, sof: m, sampling, orientation: orientation || 1 };
     }
     i += 2 + len;
   }

@@ -13,8 +13,11 @@ export interface DctComponent {
    * frequency v, horizontal frequency u (libjpeg's natural order, not zigzag).
    * Raw quantized values, or multiplied by `quantTable` when decoded with `dequantize`
    * (saturated to the int16 range, which only a malicious file can reach).
+   * Decoded with `keep` n < 8: `[blocksY][blocksX][n·n]`, channel `n*v + u`, v, u < n.
    */
   coefficients: Int16Array;
+  /** Frequencies stored per block and axis: 8 (all), or the `keep` asked for (baseline files). */
+  kept: number;
   /** Quantization table in natural order (64 entries). */
   quantTable: Uint16Array;
 }
@@ -68,6 +71,12 @@ export interface LimitOptions {
 export interface DecodeOptions extends LimitOptions {
   /** Multiply coefficients by their quantization entries (default true, like jpeg2dct). */
   dequantize?: boolean;
+  /**
+   * Per component, store only each block's n×n lowest frequencies (n = 8, 4, 2 or 1): every
+   * bit is still entropy-decoded, but nothing else is kept. Progressive files keep all 64
+   * (their later scans refine what earlier ones stored); `kept` says what was stored.
+   */
+  keep?: number[];
 }
 
 export interface RgbDecodeOptions extends LimitOptions {

@@ -27,7 +27,7 @@ const FLAG_LENIENT = FLAG.lenient;
 const I = {
   WIDTH: 0, HEIGHT: 1, NCOMP: 2, PROGRESSIVE: 3, ARITH: 4, ORIENTATION: 5, COLOR_SPACE: 6,
   ADOBE: 7, MAX_H: 8, MAX_V: 9, COEF_COUNT: 10, COEF_PTR: 11, SCANS: 12, RESTART: 13,
-  WARNINGS: 14, JFIF: 15, COMP0: 16, COMP_STRIDE: 8, RGB_PTR: 48, RGB_W: 49, RGB_H: 50,
+  WARNINGS: 14, JFIF: 15, COMP0: 16, COMP_STRIDE: 8, RGB_PTR: 48, RGB_W: 49, RGB_H: 50, KEEP0: 52,
 } as const;
 const COLOR_SPACES: JpegColorSpace[] = ['unknown', 'grayscale', 'RGB', 'YCbCr', 'CMYK', 'YCCK'];
 
@@ -79,8 +79,9 @@ export class WasmDecoder {
   /** Entropy-decode a JPEG into its DCT coefficient planes. */
   decode(bytes: Uint8Array, options: DecodeOptions = {}): DctImage {
     const dequantize = options.dequantize ?? true;
+    const keep = (options.keep ?? []).reduce((packed, n, c) => packed | ((n === 1 || n === 2 || n === 4 ? n : 0) << (4 * c)), 0);
     const session = this.run(bytes, options, (ptr, len, flags, maxPixels, maxScans) =>
-      this.m._dct_decode(ptr, len, flags | (dequantize ? FLAG_DEQUANTIZE : 0), maxPixels, maxScans),
+      this.m._dct_decode(ptr, len, flags | (dequantize ? FLAG_DEQUANTIZE : 0), maxPixels, maxScans, keep),
     );
     try {
       const info = this.info(session);
@@ -99,13 +100,15 @@ export class WasmDecoder {
         const blocksY = info[o + 4];
         const offset = info[o + 5];
         const quantOffset = info[o + 6];
+        const kept = info[I.KEEP0 + c];
         components.push({
           id: info[o],
           h: info[o + 1],
           v: info[o + 2],
           blocksX,
           blocksY,
-          coefficients: all.subarray(offset, offset + blocksX * blocksY * 64),
+          coefficients: all.subarray(offset, offset + blocksX * blocksY * kept * kept),
+          kept,
           quantTable: new Uint16Array(buffer, quantOffset * 2, 64),
         });
       }

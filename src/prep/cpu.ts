@@ -12,7 +12,8 @@ export interface NetworkPlanes {
   cr: Float32Array;
 }
 
-type Plane = { coefficients: ArrayLike<number>; blocksX: number; blocksY: number; quantTable?: ArrayLike<number> };
+/** A component's coefficients: 64 per block, or the `kept`² lowest frequencies (decoded with `keep`). */
+type Plane = { coefficients: ArrayLike<number>; blocksX: number; blocksY: number; quantTable?: ArrayLike<number>; kept?: number };
 
 /**
  * Apply a plan to one image's coefficient planes ([blocksY][blocksX][64] each, channel
@@ -35,16 +36,18 @@ export function prepareCpu(plan: PrepPlan, planes: Plane[], dequantize = false):
 function gather(src: Plane, n: number, transpose: boolean, dequantize: boolean): { p: Float32Array; rows: number; cols: number } {
   const { blocksX: bx, blocksY: by, coefficients: coef } = src;
   const q = dequantize ? src.quantTable! : undefined;
+  const kept = src.kept ?? 8;
+  if (n > kept) throw new RangeError(`the plan reads ${n}×${n} frequencies per block but only ${kept}×${kept} were decoded`);
   const rows = (transpose ? bx : by) * n;
   const cols = (transpose ? by : bx) * n;
   const p = new Float32Array(rows * cols);
   for (let y = 0; y < by; y++) {
     for (let x = 0; x < bx; x++) {
-      const base = (y * bx + x) << 6;
+      const base = (y * bx + x) * kept * kept;
       for (let v = 0; v < n; v++) {
         for (let u = 0; u < n; u++) {
-          const k = (v << 3) | u;
-          const val = q ? coef[base + k] * q[k] : coef[base + k];
+          const c = coef[base + v * kept + u];
+          const val = q ? c * q[(v << 3) | u] : c;
           if (transpose) p[(x * n + u) * cols + y * n + v] = val;
           else p[(y * n + v) * cols + x * n + u] = val;
         }

@@ -16,7 +16,7 @@ import { CorruptJpegError } from '../decode/errors.js';
 import { readJpegHeader } from '../decode/header.js';
 import type { DctComponent, DctImage, LimitOptions } from '../decode/types.js';
 import type { InputGeometry } from '../engine/plan.js';
-import { planPrep, type PrepPlan } from './geometry.js';
+import { planPrep, type ImageGeometry, type PrepPlan } from './geometry.js';
 import type { GpuPrepPlan } from './webgpu.js';
 import { prepareRgb } from './pixels.js';
 import { prepareCpu } from './cpu.js';
@@ -87,8 +87,9 @@ export class InputPipeline {
           : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: rgbScale(readJpegHeader(bytes, this.limits.maxPixels), this.geometry.size) });
       return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
     }
-    // Raw int16 coefficients: the preparation dequantizes only what it reads (on WebGPU, in the kernels).
-    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false }) };
+    // Raw int16 coefficients: the preparation dequantizes only what it reads (on WebGPU, in
+    // the kernels); on the CPU the decoder stores only the frequencies the plan will read.
+    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep: this.keepFor(bytes) }) };
   }
 
   /**
@@ -111,7 +112,7 @@ export class InputPipeline {
     const { plan } = this.planFor(d.img, false);
     const c = d.img.components;
     const raw = !d.img.dequantized;
-    if (plan.identity) return { y: planeValues(c[0], raw), cb: planeValues(c[1], raw), cr: planeValues(c[2], raw) };
+    if (plan.identity && c.every((x) => (x.kept ?? 8) === 8)) return { y: planeValues(c[0], raw), cb: planeValues(c[1], raw), cr: planeValues(c[2], raw) };
     return { ...prepareCpu(plan, c, raw) };
   }
 
@@ -120,9 +121,35 @@ export class InputPipeline {
     this.plans.clear();
   }
 
+  /**
+   * Frequencies per component the plan for this file will read, from its header (the same
+   * plan then serves the decoded image); undefined (keep all) when the header cannot say.
+   */
+  private keepFor(bytes: Uint8Array): number[] | undefined {
+    if (this.gpuPrep) return undefined;
+    let h;
+    try {
+      h = readJpegHeader(bytes, this.limits.maxPixels);
+    } catch {
+      return undefined; // the decoder gives the authoritative answer
+    }
+    const maxH = Math.max(...h.sampling.map((c) => c.h));
+    const maxV = Math.max(...h.sampling.map((c) => c.v));
+    const components = h.sampling.map((c) => ({
+      h: c.h,
+      v: c.v,
+      blocksX: Math.ceil(Math.ceil((h.width * c.h) / maxH) / 8),
+      blocksY: Math.ceil(Math.ceil((h.height * c.v) / maxV) / 8),
+    }));
+    const { plan } = this.planFor({ width: h.width, height: h.height, maxH, maxV, orientation: h.orientation, components }, false);
+    const keep = components.map(() => 8);
+    for (const p of plan.planes) keep[p.component] = p.n;
+    return keep;
+  }
+
   /** The geometry plan of an image (least recently used ones dropped beyond PLAN_CACHE). */
-  private planFor(img: DctImage, gpu = true): { plan: PrepPlan; gpu?: GpuPrepPlan } {
-    const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}`).join('')}`;
+  private planFor(img: ImageGeometry, gpu = true): { plan: PrepPlan; gpu?: GpuPrepPlan } {
+    const key = `${img.width}x${img.height}/${img.orientation}/${img.maxH}${img.maxV}/${img.components.map((c) => `${c.h}${c.v}:${c.blocksX}x${c.blocksY}`).join(',')}`;
     let entry = this.plans.get(key);
     if (entry) {
       this.plans.delete(key); // most recently used last

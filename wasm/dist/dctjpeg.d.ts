@@ -4,7 +4,7 @@ export interface DctJpegModule {
   HEAP16: Int16Array;
   HEAP32: Int32Array;
   HEAPU16: Uint16Array;
-  _dct_decode(data: number, len: number, flags: number, maxPixels: number, maxScans: number): number;
+  _dct_decode(data: number, len: number, flags: number, maxPixels: number, maxScans: number, keep: number): number;
   _dct_decode_rgb(data: number, len: number, flags: number, maxPixels: number, maxScans: number, scaleDenom: number): number;
   _dct_release(session: number): void;
   _dct_info(session: number): number;

@@ -47,6 +47,7 @@ enum {
   I_COMP0 = 16, /* per component: id, h, v, blocksX, blocksY, offset, qtableOffset, quantTblNo */
   I_COMP_STRIDE = 8,
   I_RGB_PTR = 48, I_RGB_WIDTH, I_RGB_HEIGHT,
+  I_KEEP0 = 52, /* per component: frequencies kept per block axis (8, 4, 2 or 1) */
   I_SIZE = 64
 };
 
@@ -80,6 +81,12 @@ typedef struct {
    * lenient decoding may stop early, so those start from a zeroed buffer. */
   boolean zero_per_block;
   boolean scanned[MAX_COMP];
+  /* Compact mode (some component keeps n < 8 frequencies per axis): the entropy decoder
+   * fills scratch blocks (zeroed per MCU, in cache) and only each block's n×n lowest
+   * frequencies are stored, n² coefficients per block. */
+  boolean compact;
+  int keep[MAX_COMP];
+  JBLOCK scratch[D_MAX_BLOCKS_IN_MCU];
 } dct_sink;
 
 typedef struct {
@@ -99,6 +106,7 @@ typedef struct {
   int flags;
   double max_pixels;
   int scale_denom; /* RGB decode only */
+  int keep;        /* coefficients only: 4 bits per component, frequencies kept per axis (0 = 8) */
 } dct_request;
 
 /* Last failure, read by JS after an entry point returns NULL. */
@@ -198,6 +206,43 @@ static void sink_start_input_pass(j_decompress_ptr cinfo)
   sink_start_iMCU_row(cinfo);
 }
 
+/* One MCU row in compact mode: each MCU decoded into zeroed scratch blocks, then each
+ * block's n×n lowest frequencies copied to its place in the compact plane. */
+static void consume_row_compact(j_decompress_ptr cinfo, dct_sink *s, int yoffset, JDIMENSION first)
+{
+  JCOEF *dst[D_MAX_BLOCKS_IN_MCU];
+  int adv[D_MAX_BLOCKS_IN_MCU], keep[D_MAX_BLOCKS_IN_MCU];
+  int blkn = 0, ci, b, v, u;
+  JDIMENSION col;
+  for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
+    jpeg_component_info *comp = cinfo->cur_comp_info[ci];
+    int c = comp->component_index, n = s->keep[c], y, x;
+    JDIMENSION row0 = cinfo->input_iMCU_row * comp->v_samp_factor + yoffset;
+    JDIMENSION col0 = first * comp->MCU_width;
+    for (y = 0; y < comp->MCU_height; y++) {
+      JCOEF *p = (JCOEF *)s->plane[c] + ((size_t)(row0 + y) * s->stride[c] + col0) * n * n;
+      for (x = 0; x < comp->MCU_width; x++) {
+        dst[blkn] = p + (size_t)x * n * n;
+        adv[blkn] = comp->MCU_width * n * n;
+        keep[blkn] = n;
+        s->MCU_buffer[blkn] = s->scratch + blkn;
+        blkn++;
+      }
+    }
+  }
+  for (col = first; col < cinfo->MCUs_per_row; col++) {
+    memset(s->scratch, 0, (size_t)blkn * sizeof(JBLOCK));
+    if (!(*cinfo->entropy->decode_mcu)(cinfo, s->MCU_buffer)) ERREXIT(cinfo, JERR_INPUT_EOF);
+    for (b = 0; b < blkn; b++) {
+      const JCOEF *src = s->scratch[b];
+      int n = keep[b];
+      for (v = 0; v < n; v++)
+        for (u = 0; u < n; u++) dst[b][v * n + u] = src[v * DCTSIZE + u];
+      dst[b] += adv[b];
+    }
+  }
+}
+
 /* Same MCU walk as libjpeg's jdcoefct.c consume_data(), with block pointers
  * into our planes instead of into virtual arrays. Pointers are set up once per
  * MCU row and advanced by each component's MCU width; the row's blocks are
@@ -210,6 +255,11 @@ static int sink_consume_data(j_decompress_ptr cinfo)
     JDIMENSION col, first = s->MCU_ctr, ncols = cinfo->MCUs_per_row - first;
     int blkn = 0, ci, b;
     int adv[D_MAX_BLOCKS_IN_MCU];
+    if (s->compact) {
+      consume_row_compact(cinfo, s, yoffset, first);
+      s->MCU_ctr = 0;
+      continue;
+    }
     for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
       jpeg_component_info *comp = cinfo->cur_comp_info[ci];
       int c = comp->component_index;
@@ -388,15 +438,16 @@ static void fill_common_info(dct_session *s)
 }
 
 /* coefficient × quantization entry, saturated to int16 (only a malicious file
- * gets there). Written so the compiler vectorizes it (wasm SIMD). */
-static void dequantize(JCOEF *coef, size_t blocks, const JQUANT_TBL *qt)
+ * gets there), for blocks of n×n kept frequencies. Written so the compiler
+ * vectorizes it (wasm SIMD). */
+static void dequantize(JCOEF *coef, size_t blocks, const JQUANT_TBL *qt, int n)
 {
   int32_t q[DCTSIZE2];
   size_t b;
-  int k;
-  for (k = 0; k < DCTSIZE2; k++) q[k] = qt->quantval[k];
-  for (b = 0; b < blocks; b++, coef += DCTSIZE2) {
-    for (k = 0; k < DCTSIZE2; k++) {
+  int k, nn = n * n;
+  for (k = 0; k < nn; k++) q[k] = qt->quantval[(k / n) * DCTSIZE + k % n];
+  for (b = 0; b < blocks; b++, coef += nn) {
+    for (k = 0; k < nn; k++) {
       int32_t v = (int32_t)coef[k] * q[k];
       v = v > 32767 ? 32767 : v;
       v = v < -32768 ? -32768 : v;
@@ -436,15 +487,23 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
   sink->pub.decompress_data = sink_decompress_data;
   cinfo->coef = &sink->pub;
 
+  /* Frequencies kept per component: all of them for progressive files (later scans refine
+   * what earlier ones stored, so whole blocks must persist). */
+  for (ci = 0; ci < cinfo->num_components; ci++) {
+    int n = (req->keep >> (4 * ci)) & 15;
+    sink->keep[ci] = (cinfo->progressive_mode || ci >= MAX_COMP || (n != 1 && n != 2 && n != 4)) ? DCTSIZE : n;
+    if (sink->keep[ci] != DCTSIZE) sink->compact = TRUE;
+  }
   /* Planes are padded to whole MCUs, where dummy blocks of interleaved scans land. */
   for (ci = 0; ci < cinfo->num_components; ci++) {
     jpeg_component_info *comp = cinfo->comp_info + ci;
     JDIMENSION w = (JDIMENSION)jround_up((long)comp->width_in_blocks, (long)comp->h_samp_factor);
     JDIMENSION h = (JDIMENSION)jround_up((long)comp->height_in_blocks, (long)comp->v_samp_factor);
     sink->stride[ci] = w;
-    padded_total += (size_t)w * h * DCTSIZE2;
+    padded_total += (size_t)w * h * sink->keep[ci] * sink->keep[ci];
   }
-  sink->zero_per_block = !s->err.lenient && !cinfo->progressive_mode;
+  /* (compact planes start zeroed: a lenient decode may stop before every block) */
+  sink->zero_per_block = !s->err.lenient && !cinfo->progressive_mode && !sink->compact;
   /* + room for the quantization tables after the planes: JS copies one range. */
   padded_total += (size_t)cinfo->num_components * DCTSIZE2;
   s->coefs = sink->zero_per_block ? (JCOEF *)malloc(padded_total * sizeof(JCOEF))
@@ -454,7 +513,7 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     jpeg_component_info *comp = cinfo->comp_info + ci;
     JDIMENSION h = (JDIMENSION)jround_up((long)comp->height_in_blocks, (long)comp->v_samp_factor);
     sink->plane[ci] = (JBLOCKROW)(s->coefs + off);
-    off += (size_t)sink->stride[ci] * h * DCTSIZE2;
+    off += (size_t)sink->stride[ci] * h * sink->keep[ci] * sink->keep[ci];
   }
 
   (*cinfo->inputctl->start_input_pass)(cinfo);
@@ -467,28 +526,29 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     if (rc == JPEG_REACHED_EOI) break;
   }
 
-  /* Drop the padding and pack components back to back: [c][by][bx][64]. */
+  /* Drop the padding and pack components back to back: [c][by][bx][n·n]. */
   off = 0;
   for (ci = 0; ci < cinfo->num_components; ci++) {
     jpeg_component_info *comp = cinfo->comp_info + ci;
     JDIMENSION bw = comp->width_in_blocks, bh = comp->height_in_blocks, y;
+    size_t nn = (size_t)sink->keep[ci] * sink->keep[ci];
     JDIMENSION ph = (JDIMENSION)jround_up((long)bh, (long)comp->v_samp_factor);
     JQUANT_TBL *qt = comp->quant_table ? comp->quant_table : cinfo->quant_tbl_ptrs[comp->quant_tbl_no];
     int32_t *ic = s->info + I_COMP0 + ci * I_COMP_STRIDE;
     JCOEF *base = s->coefs + dst;
     if (!qt) fail((j_common_ptr)cinfo, DCT_KIND_CORRUPT, 0, 0, "component has no quantization table");
     if (!sink->scanned[ci] && sink->zero_per_block) /* a component no scan carried */
-      memset(s->coefs + off, 0, (size_t)sink->stride[ci] * ph * DCTSIZE2 * sizeof(JCOEF));
+      memset(s->coefs + off, 0, (size_t)sink->stride[ci] * ph * nn * sizeof(JCOEF));
     if (sink->stride[ci] != bw) {
       for (y = 0; y < bh; y++)
-        memmove(s->coefs + dst + (size_t)y * bw * DCTSIZE2,
-                s->coefs + off + (size_t)y * sink->stride[ci] * DCTSIZE2,
-                (size_t)bw * DCTSIZE2 * sizeof(JCOEF));
+        memmove(s->coefs + dst + (size_t)y * bw * nn,
+                s->coefs + off + (size_t)y * sink->stride[ci] * nn,
+                (size_t)bw * nn * sizeof(JCOEF));
     } else if (dst != off) {
-      memmove(s->coefs + dst, s->coefs + off, (size_t)bw * bh * DCTSIZE2 * sizeof(JCOEF));
+      memmove(s->coefs + dst, s->coefs + off, (size_t)bw * bh * nn * sizeof(JCOEF));
     }
     for (k = 0; k < DCTSIZE2; k++) s->qtables[ci][k] = qt->quantval[k];
-    if (flags & DCT_FLAG_DEQUANTIZE) dequantize(base, (size_t)bw * bh, qt);
+    if (flags & DCT_FLAG_DEQUANTIZE) dequantize(base, (size_t)bw * bh, qt, sink->keep[ci]);
     ic[0] = comp->component_id;
     ic[1] = comp->h_samp_factor;
     ic[2] = comp->v_samp_factor;
@@ -497,8 +557,9 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     ic[5] = (int32_t)dst;
     /* ic[6]: offset of the quantization table, set below */
     ic[7] = comp->quant_tbl_no;
-    off += (size_t)sink->stride[ci] * ph * DCTSIZE2;
-    dst += (size_t)bw * bh * DCTSIZE2;
+    s->info[I_KEEP0 + ci] = sink->keep[ci];
+    off += (size_t)sink->stride[ci] * ph * nn;
+    dst += (size_t)bw * bh * nn;
   }
   /* Quantization tables (uint16, natural order) follow the packed planes. */
   for (ci = 0; ci < cinfo->num_components; ci++) {
@@ -538,9 +599,9 @@ static dct_session *run_guarded(const dct_request *req, int max_scans,
 
 /* Entry point: coefficients. */
 EXPORT dct_session *dct_decode(const JOCTET *data, unsigned long len, int flags,
-                               double max_pixels, int max_scans)
+                               double max_pixels, int max_scans, int keep)
 {
-  dct_request req = { data, len, flags, max_pixels, 1 };
+  dct_request req = { data, len, flags, max_pixels, 1, keep };
   return run_guarded(&req, max_scans, decode_coefficients);
 }
 
@@ -574,7 +635,7 @@ __attribute__((noinline)) static void decode_rgb(dct_session *s, const dct_reque
 EXPORT dct_session *dct_decode_rgb(const JOCTET *data, unsigned long len, int flags,
                                    double max_pixels, int max_scans, int scale_denom)
 {
-  dct_request req = { data, len, flags, max_pixels, scale_denom };
+  dct_request req = { data, len, flags, max_pixels, scale_denom, 0 };
   return run_guarded(&req, max_scans, decode_rgb);
 }
 
