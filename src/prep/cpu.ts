@@ -28,29 +28,27 @@ export function prepareCpu(plan: PrepPlan, planes: Plane[], dequantize = false):
 }
 
 /**
- * The kept frequencies of a plane as one row-major matrix P (rows: the output's row axis),
- * dequantized if asked: P[b·n + v][c·n + u] = coefficient (v, u) of block (b, c), or of
- * block (c, b) with v and u swapped when the orientation transposes. Only n² of every 64
- * coefficients are read.
+ * The kept frequencies of a plane as one row-major matrix P in the source's orientation,
+ * dequantized if asked: P[b·n + v][c·n + u] = coefficient (v, u) of block (b, c). Only n² of
+ * every 64 coefficients are read (of the `kept`² the decoder stored), and P is written in
+ * order.
  */
-function gather(src: Plane, n: number, transpose: boolean, dequantize: boolean): { p: Float32Array; rows: number; cols: number } {
+function gather(src: Plane, n: number, dequantize: boolean): { p: Float32Array; rows: number; cols: number } {
   const { blocksX: bx, blocksY: by, coefficients: coef } = src;
-  const q = dequantize ? src.quantTable! : undefined;
   const kept = src.kept ?? 8;
   if (n > kept) throw new RangeError(`the plan reads ${n}×${n} frequencies per block but only ${kept}×${kept} were decoded`);
-  const rows = (transpose ? bx : by) * n;
-  const cols = (transpose ? by : bx) * n;
+  const q = new Float32Array(64).fill(1);
+  if (dequantize) for (let k = 0; k < 64; k++) q[k] = src.quantTable![k];
+  const kk = kept * kept;
+  const rows = by * n;
+  const cols = bx * n;
   const p = new Float32Array(rows * cols);
+  let o = 0;
   for (let y = 0; y < by; y++) {
-    for (let x = 0; x < bx; x++) {
-      const base = (y * bx + x) * kept * kept;
-      for (let v = 0; v < n; v++) {
-        for (let u = 0; u < n; u++) {
-          const c = coef[base + v * kept + u];
-          const val = q ? c * q[(v << 3) | u] : c;
-          if (transpose) p[(x * n + u) * cols + y * n + v] = val;
-          else p[(y * n + v) * cols + x * n + u] = val;
-        }
+    for (let v = 0; v < n; v++) {
+      for (let x = 0; x < bx; x++) {
+        const base = (y * bx + x) * kk + v * kept;
+        for (let u = 0; u < n; u++) p[o++] = coef[base + u] * q[(v << 3) | u];
       }
     }
   }
@@ -59,24 +57,39 @@ function gather(src: Plane, n: number, transpose: boolean, dequantize: boolean):
 
 function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
   const { rows, cols } = pp;
-  const { p, cols: pCols } = gather(src, pp.n, pp.transpose, dequantize);
-  // Only the columns some output column reads (a centre crop drops the sides).
-  let c0 = pCols;
+  const { p, cols: pCols } = gather(src, pp.n, dequantize);
+  // The source lines some output column reads (a centre crop drops the sides).
+  let c0 = Infinity;
   let c1 = 0;
   for (let k = 0; k < cols.out; k++) {
     c0 = Math.min(c0, cols.lo[k]);
     c1 = Math.max(c1, cols.hi[k]);
   }
   const w = c1 - c0;
-  // U = M_r · P: output pixel rows, each a few rows of P (contiguous AXPYs).
+  // U = M_r · P (or M_r · Pᵀ when the orientation swaps axes): output pixel rows × the
+  // source lines that feed output columns.
   const u = new Float32Array(rows.out * w);
   for (let i = 0; i < rows.out; i++) {
     const ui = i * w;
-    for (let j = rows.lo[i], o = rows.off[i]; j < rows.hi[i]; j++, o++) {
-      const a = rows.m[o];
-      if (a === 0) continue;
-      const pj = j * pCols + c0;
-      for (let c = 0; c < w; c++) u[ui + c] += a * p[pj + c];
+    const lo = rows.lo[i];
+    const len = rows.hi[i] - lo;
+    const m = rows.m.subarray(rows.off[i], rows.off[i] + len);
+    if (!pp.transpose) {
+      // a few whole rows of P, added in place (contiguous)
+      for (let j = 0; j < len; j++) {
+        const a = m[j];
+        if (a === 0) continue;
+        const pj = (lo + j) * pCols + c0;
+        for (let c = 0; c < w; c++) u[ui + c] += a * p[pj + c];
+      }
+    } else {
+      // output rows run along P's rows: each entry a short contiguous dot product
+      for (let c = 0; c < w; c++) {
+        const pc = (c0 + c) * pCols + lo;
+        let s = 0;
+        for (let j = 0; j < len; j++) s += m[j] * p[pc + j];
+        u[ui + c] = s;
+      }
     }
   }
   // V = U · M_cᵀ: the resized, cropped plane in pixels (levels as the DCT's, no offset).
