@@ -95,12 +95,14 @@ function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Arra
   // V = U · M_cᵀ: the resized, cropped plane in pixels (levels as the DCT's, no offset).
   const size = cols.out;
   const v = new Float32Array(rows.out * size);
+  const { lo: clo, hi: chi, off: coff, m: cm } = cols;
   for (let i = 0; i < rows.out; i++) {
     const ui = i * w - c0;
     const vi = i * size;
     for (let k = 0; k < size; k++) {
+      const end = chi[k];
       let s = 0;
-      for (let j = cols.lo[k], o = cols.off[k]; j < cols.hi[k]; j++, o++) s += u[ui + j] * cols.m[o];
+      for (let j = clo[k], o = coff[k]; j < end; j++, o++) s += u[ui + j] * cm[o];
       v[vi + k] = s;
     }
   }
