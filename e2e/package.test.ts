@@ -2,7 +2,7 @@
 // and opened in Chromium; the script-tag build on a page served from another path than the
 // library; the WASM backend in a bundled page; and what is (not) in the tarball.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -18,11 +18,12 @@ const image = imagenetteSample(1)[0];
 let expected: { className: string; probability: number };
 let webgpu: Browser;
 
-/** Open a page and wait for the result it writes into body[data-result]. */
-async function result(browser: Browser, url: string): Promise<Record<string, unknown>> {
+/** Open a page and wait for the result it writes into body[data-result]; `requests` collects the URLs it fetched. */
+async function result(browser: Browser, url: string, requests: string[] = []): Promise<Record<string, unknown>> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => requests.push(r.url()));
   await page.goto(url);
   await page.waitForSelector('body[data-result]', { state: 'attached', timeout: 240_000 });
   const r = JSON.parse((await page.getAttribute('body', 'data-result'))!);
@@ -54,8 +55,17 @@ describe('script tag', () => {
     cpSync(image, join(site, 'img/cat.jpg'));
     const server = await serve(site);
     try {
-      const r = await result(webgpu, `${server.url}/page/`);
+      const requests: string[] = [];
+      const r = await result(webgpu, `${server.url}/page/`, requests);
       expect(r.error).toBeUndefined();
+      // the page includes a few hundred bytes; on WebGPU only that backend's chunk is fetched
+      expect(statSync(join(site, 'lib/dctvision.js')).size).toBeLessThan(2000);
+      const chunks = requests.filter((u) => u.includes('/lib/chunks/')).map((u) => u.split('/').pop()!);
+      const fetched = (pkg: string) => chunks.some((c) => c.startsWith(`${pkg}-`));
+      expect(fetched('tfjs-backend-webgpu'), chunks.join(' ')).toBe(true);
+      expect(fetched('tfjs-backend-webgl'), chunks.join(' ')).toBe(false);
+      expect(fetched('tfjs-backend-wasm'), chunks.join(' ')).toBe(false);
+      expect(requests.some((u) => u.endsWith('.wasm') && u.includes('tfjs-backend-wasm'))).toBe(false);
       const top = r.top as typeof expected;
       expect(top.className).toBe(expected.className);
       expect(Math.abs(top.probability - expected.probability)).toBeLessThan(1e-3);
@@ -91,7 +101,7 @@ describe('npm pack → a fresh Vite app', () => {
 
   it('the tarball holds the built library, its types, the WebAssembly and the worker as files, and no sources or tests', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/decode/worker.js', 'dist/wasm/dist/dctjpeg.js', 'dist/wasm/dist/dctjpeg.wasm', 'dist/wasm/tfjs/tfjs-backend-wasm.wasm', 'dist/script/dctvision.js', 'dist/script/dctvision-worker.js', 'bin/dctvision.js']) {
+    for (const f of ['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/decode/worker.js', 'dist/wasm/dist/dctjpeg.js', 'dist/wasm/dist/dctjpeg.wasm', 'dist/wasm/tfjs/tfjs-backend-wasm.wasm', 'dist/script/dctvision.js', 'dist/script/dctvision.mjs', 'dist/script/dctvision-worker.js', 'bin/dctvision.js']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|e2e|training|wasm\/shim|models)\//.test(f))).toEqual([]);

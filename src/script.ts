@@ -1,11 +1,11 @@
 /**
- * Entry of the script-tag build (dist/script/dctvision.js, global `dctvision`). Its worker,
- * WebAssembly and default models are found next to the script, wherever it is served from.
+ * The script-tag build's module (dist/script/dctvision.mjs), loaded by the tiny classic script
+ * dist/script/dctvision.js (src/script-loader.ts). Its worker, WebAssembly, backend chunks and
+ * default models are found next to it, wherever it is served from.
  */
 import { setAssetBase } from './util/assets.js';
 
-const script = typeof document !== 'undefined' ? (document.currentScript as HTMLScriptElement | null) : null;
-setAssetBase(new URL('.', script?.src || location.href));
+setAssetBase(new URL('.', import.meta.url));
 
 export * from './index.js';
 export { setAssetBase } from './util/assets.js';

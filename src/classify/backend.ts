@@ -22,21 +22,30 @@ function tfjsWasmFiles(): Record<string, string> {
   };
 }
 
-let registered: Promise<void> | undefined;
-/** Register the optional backends once (WebGPU only registers where navigator.gpu exists). */
-function registerBackends(): Promise<void> {
-  registered ??= (async () => {
-    // Only tfjs-core and the backends (not the layers/converter/data parts of '@tensorflow/tfjs'),
-    // registered here rather than by import side effects: the package is sideEffects: false.
-    await import('@tensorflow/tfjs-backend-cpu');
-    if (!isNode) await import('@tensorflow/tfjs-backend-webgl');
-    if (!isNode) await import('@tensorflow/tfjs-backend-webgpu');
+/**
+ * Each backend is fetched and registered only when it is tried (the package is
+ * sideEffects: false, and a page on WebGPU never downloads the WebGL or WASM backends).
+ * In pages the WASM binaries are our own copies, referenced literally so bundlers emit them
+ * as files (fetched only if WASM is chosen); in Node they resolve from the package.
+ */
+const loaders: Record<BackendName, () => Promise<unknown>> = {
+  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+  webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+  wasm: async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // In Node the binaries resolve from the package. In pages they are our own copies,
-    // referenced literally so bundlers emit them as files (fetched only if WASM is chosen).
     if (!isNode) wasm.setWasmPaths(tfjsWasmFiles());
-  })();
-  return registered;
+  },
+  cpu: () => import('@tensorflow/tfjs-backend-cpu'),
+};
+const loaded = new Map<BackendName, Promise<unknown>>();
+function register(name: BackendName): Promise<unknown> {
+  let p = loaded.get(name);
+  if (!p) {
+    p = loaders[name]();
+    loaded.set(name, p);
+    p.catch(() => loaded.delete(name));
+  }
+  return p;
 }
 
 /** No backend could be started (or none of those asked for). */
@@ -68,7 +77,6 @@ export interface BackendChoice {
 }
 
 export async function chooseBackend(preferred?: BackendName | BackendName[]): Promise<BackendChoice> {
-  await registerBackends();
   return onBackend(undefined, () => firstWorking(preferred));
 }
 
@@ -77,6 +85,10 @@ async function firstWorking(preferred?: BackendName | BackendName[]): Promise<Ba
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
     try {
+      if (!(name in loaders)) throw new BackendError(`unknown backend '${name}'`);
+      // WebGL and WebGPU need a browser; in Node they are not even fetched.
+      if (isNode && (name === 'webgl' || name === 'webgpu')) throw new BackendError(`backend '${name}' not found in Node`);
+      await register(name);
       if (await tf.setBackend(name)) {
         await tf.ready();
         return { name, skipped };

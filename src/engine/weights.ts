@@ -101,8 +101,9 @@ export async function loadWeights(
     allocate?: (make: () => WeightMap) => Promise<WeightMap>;
   } = {},
 ): Promise<LoadedModel> {
-  // decodeWeights needs a backend: the CPU one, registered on first use (no import side effects).
-  await import('@tensorflow/tfjs-backend-cpu');
+  // decodeWeights needs a backend: on its own, the CPU one, registered on first use (no import
+  // side effects); load() passes `allocate`, which runs on the backend it chose.
+  if (!opts.allocate) await import('@tensorflow/tfjs-backend-cpu');
   const fetcher = opts.fetcher ?? defaultFetcher;
   const folder = resolveUrl(base);
   const jsonUrl = folder.pathname.endsWith('.json') ? folder : new URL('model.json', folder.href.replace(/\/?$/, '/'));
