@@ -88,7 +88,8 @@ async function chromiumRun(backend, width) {
     mkdirSync(join(out, 'img'), { recursive: true });
     val.forEach((f, i) => cpSync(f, join(out, 'img', `val${i}.jpg`)));
     for (const f of ladder) cpSync(f.file, join(out, 'img', `${f.name}.jpg`));
-    // Cross-origin isolation: tfjs's WASM backend may then use threads (SharedArrayBuffer).
+    // Served cross-origin isolated, as a page wanting threads would be; the library keeps tfjs's
+    // WASM backend single-threaded for now (src/classify/backend.ts says why), and the JSON says so.
     server = await serve(out, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
     browser = await launchChromium({ webgpu: true });
   }

@@ -83,7 +83,8 @@ function showBackend(model: DctVisionModel): void {
     banner.className = 'banner';
   } else {
     const why = model.skippedBackends.map((s) => `${s.name}: ${s.reason}`).join('; ');
-    banner.textContent = `WebGPU is not available here, so the networks run on ${model.backend.toUpperCase()} (slower). ${why ? `(${why})` : ''}`;
+    const threads = model.backend === 'wasm' ? (model.threads! > 1 ? `, ${model.threads} threads` : ', single-threaded: this page is not cross-origin isolated') : '';
+    banner.textContent = `WebGPU is not available here, so the networks run on ${model.backend.toUpperCase()}${threads} (slower). ${why ? `(${why})` : ''}`;
     banner.className = 'banner warn';
   }
   banner.dataset.backend = model.backend;

@@ -79,6 +79,7 @@ describe('npm pack → a fresh Vite app', () => {
   const app = join(root, 'build/scratch-app');
   let tarball: string;
   let server: Awaited<ReturnType<typeof serve>>;
+  let isolated: Awaited<ReturnType<typeof serve>>;
 
   beforeAll(async () => {
     const dest = join(root, 'build/pack');
@@ -96,8 +97,12 @@ describe('npm pack → a fresh Vite app', () => {
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `vite@${vite}`], { cwd: app, stdio: 'pipe' });
     execFileSync('npx', ['vite', 'build'], { cwd: app, stdio: 'pipe' });
     server = await serve(join(app, 'dist'));
+    isolated = await serve(join(app, 'dist'), { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
   }, 600_000);
-  afterAll(async () => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await isolated?.close();
+  });
 
   it('the tarball holds the built library, its types, the WebAssembly and the worker as files, and no sources or tests', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
@@ -123,7 +128,13 @@ describe('npm pack → a fresh Vite app', () => {
     const asked = await result(webgpu, `${server.url}/?backend=wasm`);
     expect(asked.error).toBeUndefined();
     expect(asked.backend).toBe('wasm');
+    expect(asked.threads).toBe(1); // not cross-origin isolated: single-threaded, and it says so
     expect((asked.top as typeof expected).className).toBe(expected.className);
+    // Served cross-origin isolated (COOP/COEP), where tfjs would take its threaded binary: it works, single-threaded
+    const isolatedPage = await result(webgpu, `${isolated.url}/?backend=wasm`);
+    expect(isolatedPage.error).toBeUndefined();
+    expect(isolatedPage.threads).toBe(1);
+    expect((isolatedPage.top as typeof expected).className).toBe(expected.className);
     // No WebGPU (no flag) and no WebGL: the fallback order lands on WASM and says why.
     const plain = await launchChromium({ webgpu: false, extraArgs: ['--disable-gpu', '--disable-software-rasterizer'] });
     try {

@@ -34,6 +34,9 @@ const loaders: Record<BackendName, () => Promise<unknown>> = {
   wasm: async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!isNode) wasm.setWasmPaths(tfjsWasmFiles());
+    // tfjs picks its threaded binary on cross-origin-isolated pages, but in a bundled page its
+    // pthread workers never start (measured: the first classify hangs), so stay single-threaded.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   },
   cpu: () => import('@tensorflow/tfjs-backend-cpu'),
 };
@@ -74,6 +77,12 @@ export interface BackendChoice {
   name: BackendName;
   /** Backends tried before it, with why they were skipped. */
   skipped: { name: BackendName; reason: string }[];
+  /**
+   * WASM only: threads it computes with. More than 1 needs SharedArrayBuffer, i.e. a page
+   * served cross-origin isolated (Cross-Origin-Opener-Policy: same-origin and
+   * Cross-Origin-Embedder-Policy: require-corp); otherwise it runs single-threaded.
+   */
+  threads?: number;
 }
 
 export async function chooseBackend(preferred?: BackendName | BackendName[]): Promise<BackendChoice> {
@@ -91,7 +100,9 @@ async function firstWorking(preferred?: BackendName | BackendName[]): Promise<Ba
       await register(name);
       if (await tf.setBackend(name)) {
         await tf.ready();
-        return { name, skipped };
+        if (name !== 'wasm') return { name, skipped };
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        return { name, skipped, threads: wasm.getThreadsCount() };
       }
       skipped.push({ name, reason: 'failed to initialize' });
     } catch (e) {

@@ -53,6 +53,11 @@ export class DctVisionModel {
     return this.choice.skipped;
   }
 
+  /** WASM backend: threads it computes with (1 unless the page is cross-origin isolated). */
+  get threads(): number | undefined {
+    return this.choice.threads;
+  }
+
   /** Size and cost of the loaded network. */
   get info(): ModelInfo {
     const j = this.loaded.json;
