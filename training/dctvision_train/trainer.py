@@ -138,7 +138,7 @@ class Run:
 
     def choose_memory_format(self, pixels, labels):
         """channels-last or contiguous, whichever trains this network faster here (measured, not
-        assumed: on one 2-core CPU the RGB stem preferred NCHW and the DCT networks channels-last)."""
+        assumed: the fastest layout differs between networks and CPUs)."""
         if self.memory_format is not None:
             return
         size = size_at(self.recipe, self.epoch)
