@@ -1,8 +1,8 @@
 """Data: an ImageFolder of JPEGs (one folder per class), preloaded as uint8 pixels,
 augmented on the training device, then JPEG-compressed in simulation (jpeg_sim) so
 the DCT networks see dequantized coefficients and the RGB baseline the same image
-decoded back. Evaluation reads real files: exact coefficients from libjpeg (the
-native reference tool, bit-identical to the WebAssembly decoder) or libjpeg pixels."""
+decoded back. Evaluation reads real files through the library's own input pipeline
+(library_inputs); native_tool builds the libjpeg reference the tests compare against."""
 import json
 import math
 import struct
@@ -115,49 +115,6 @@ def native_tool():
         tool.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["cc", "-O2", "-o", str(tool), str(src), "-ljpeg"], check=True)
     return str(tool)
-
-
-def exact_dct_inputs(files):
-    """Dequantized coefficients of real files as libjpeg reads them, NHWC float32:
-    y [N,28,28,64], cb/cr [N,14,14,64]. Grayscale files get zero chroma (as jpeg2dct does)."""
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / "coefs.bin"
-        subprocess.run([native_tool(), "batch", str(out)], input="\n".join(map(str, files)) + "\n", text=True, check=True)
-        blob = out.read_bytes()
-    n = len(files)
-    y = np.zeros((n, 28, 28, 64), np.float32)
-    cb = np.zeros((n, 14, 14, 64), np.float32)
-    cr = np.zeros((n, 14, 14, 64), np.float32)
-    pos = 0
-    for i in range(n):
-        status, ncomp = struct.unpack_from("<ii", blob, pos)
-        pos += 8
-        if status:
-            raise ValueError(f"libjpeg could not read {files[i]}")
-        comps = []
-        for _ in range(ncomp):
-            h, v, bx, by = struct.unpack_from("<4i", blob, pos)
-            q = np.frombuffer(blob, "<u2", 64, pos + 16).astype(np.float32)
-            comps.append((bx, by, q))
-            pos += 16 + 128
-        planes = []
-        for bx, by, q in comps:
-            c = np.frombuffer(blob, "<i2", bx * by * 64, pos).reshape(by, bx, 64).astype(np.float32) * q
-            pos += bx * by * 128
-            planes.append(c)
-        if planes[0].shape != (28, 28, 64) or (ncomp == 3 and planes[1].shape != (14, 14, 64)):
-            raise ValueError(f"{files[i]}: not a 224x224 4:2:0 JPEG ({[p.shape for p in planes]})")
-        y[i] = planes[0]
-        if ncomp == 3:
-            cb[i], cr[i] = planes[1], planes[2]
-    return {"y": torch.from_numpy(y), "cb": torch.from_numpy(cb), "cr": torch.from_numpy(cr)}
-
-
-def exact_inputs(files, kind):
-    """NCHW float inputs of real files for evaluation: exact coefficients, or libjpeg's RGB pixels."""
-    if kind == "rgb":
-        return {"rgb": load_pixels(files).float()}
-    return {k: v.permute(0, 3, 1, 2).contiguous() for k, v in exact_dct_inputs(files).items()}
 
 
 def library_inputs(files, model_dir=None, network=None, batch=64):
