@@ -73,8 +73,9 @@ export interface DecodeOptions extends LimitOptions {
   dequantize?: boolean;
   /**
    * Per component, store only each block's n×n lowest frequencies (n = 8, 4, 2 or 1): every
-   * bit is still entropy-decoded, but nothing else is kept. Progressive files keep all 64
-   * (their later scans refine what earlier ones stored); `kept` says what was stored.
+   * bit is still entropy-decoded, but nothing else is kept. Progressive files hold whole
+   * blocks while their scans refine them and are cut down after the last scan; `kept` says
+   * what was stored.
    */
   keep?: number[];
 }

@@ -3,7 +3,7 @@
  * without custom kernels (WebGL, WASM, CPU, Node), and what the WebGPU kernels are tested
  * against.
  */
-import { dctMatrix, type PlanePrep, type PrepPlan } from './geometry.js';
+import type { PlanePrep, PrepPlan } from './geometry.js';
 
 export interface NetworkPlanes {
   /** NHWC (one image), dequantized coefficients: y [size/8, size/8, 64], cb/cr [chromaSize/8, chromaSize/8, 64]. */
@@ -28,76 +28,37 @@ export function prepareCpu(plan: PrepPlan, planes: Plane[], dequantize = false):
 }
 
 /**
- * The kept frequencies of a plane as one row-major matrix P in the source's orientation,
- * dequantized if asked: P[b·n + v][c·n + u] = coefficient (v, u) of block (b, c). Only n² of
- * every 64 coefficients are read (of the `kept`² the decoder stored), and P is written in
- * order.
+ * One plane: U = M_r · P (P the plane's kept, dequantized frequencies as a matrix in the
+ * source's orientation, P[b·n + v][c·n + u] = coefficient (v, u) of block (b, c); Pᵀ when
+ * the orientation swaps axes), then V = U · M_cᵀ, then each output block's forward DCT.
+ * P is never built: the row pass reads the coefficients where the decoder left them and
+ * dequantizes them through its weights, so each is touched about once (profiled: building P
+ * cost as much as the two passes together on a 12 MP photo).
  */
-function gather(src: Plane, n: number, dequantize: boolean): { p: Float32Array; rows: number; cols: number } {
-  const { blocksX: bx, blocksY: by, coefficients: coef } = src;
+function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
+  const { rows, cols, n } = pp;
   const kept = src.kept ?? 8;
   if (n > kept) throw new RangeError(`the plan reads ${n}×${n} frequencies per block but only ${kept}×${kept} were decoded`);
   const q = new Float32Array(64).fill(1);
   if (dequantize) for (let k = 0; k < 64; k++) q[k] = src.quantTable![k];
-  const kk = kept * kept;
-  const rows = by * n;
-  const cols = bx * n;
-  const p = new Float32Array(rows * cols);
-  let o = 0;
-  for (let y = 0; y < by; y++) {
-    for (let v = 0; v < n; v++) {
-      for (let x = 0; x < bx; x++) {
-        const base = (y * bx + x) * kk + v * kept;
-        for (let u = 0; u < n; u++) p[o++] = coef[base + u] * q[(v << 3) | u];
-      }
-    }
-  }
-  return { p, rows, cols };
-}
-
-function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
-  const { rows, cols } = pp;
-  const { p, cols: pCols } = gather(src, pp.n, dequantize);
-  // The source lines some output column reads (a centre crop drops the sides).
+  // The P columns some output column reads (a centre crop drops the sides), widened to whole blocks.
   let c0 = Infinity;
   let c1 = 0;
   for (let k = 0; k < cols.out; k++) {
     c0 = Math.min(c0, cols.lo[k]);
     c1 = Math.max(c1, cols.hi[k]);
   }
-  const w = c1 - c0;
-  // U = M_r · P (or M_r · Pᵀ when the orientation swaps axes): output pixel rows × the
-  // source lines that feed output columns.
-  const u = new Float32Array(rows.out * w);
-  for (let i = 0; i < rows.out; i++) {
-    const ui = i * w;
-    const lo = rows.lo[i];
-    const len = rows.hi[i] - lo;
-    const m = rows.m.subarray(rows.off[i], rows.off[i] + len);
-    if (!pp.transpose) {
-      // a few whole rows of P, added in place (contiguous)
-      for (let j = 0; j < len; j++) {
-        const a = m[j];
-        if (a === 0) continue;
-        const pj = (lo + j) * pCols + c0;
-        for (let c = 0; c < w; c++) u[ui + c] += a * p[pj + c];
-      }
-    } else {
-      // output rows run along P's rows: each entry a short contiguous dot product
-      for (let c = 0; c < w; c++) {
-        const pc = (c0 + c) * pCols + lo;
-        let s = 0;
-        for (let j = 0; j < len; j++) s += m[j] * p[pc + j];
-        u[ui + c] = s;
-      }
-    }
-  }
+  const b0 = Math.floor(c0 / n);
+  const nb = Math.ceil(c1 / n) - b0;
+  const w = nb * n;
+  const u = pp.transpose ? rowPassTransposed(pp, src, q, b0, nb) : rowPass(pp, src, q, b0, nb);
   // V = U · M_cᵀ: the resized, cropped plane in pixels (levels as the DCT's, no offset).
   const size = cols.out;
   const v = new Float32Array(rows.out * size);
   const { lo: clo, hi: chi, off: coff, m: cm } = cols;
+  const base = b0 * n;
   for (let i = 0; i < rows.out; i++) {
-    const ui = i * w - c0;
+    const ui = i * w - base;
     const vi = i * size;
     for (let k = 0; k < size; k++) {
       const end = chi[k];
@@ -109,33 +70,180 @@ function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Arra
   return blockDct(v, rows.out, size, pp.outBlocks);
 }
 
-let dct32: Float32Array | undefined;
+/**
+ * Output rows along the source's rows: each output row adds a few source coefficient rows
+ * (all of one frequency v of one block row), over block columns b0 … b0+nb, in place.
+ */
+function rowPass(pp: PlanePrep, src: Plane, q: Float32Array, b0: number, nb: number): Float32Array {
+  const { rows, n } = pp;
+  const { coefficients: coef, blocksX: bx } = src;
+  const kept = src.kept ?? 8;
+  const kk = kept * kept;
+  const w = nb * n;
+  const u = new Float32Array(rows.out * w);
+  const aq = new Float32Array(8);
+  for (let i = 0; i < rows.out; i++) {
+    const ui = i * w;
+    for (let r = rows.lo[i], t = rows.off[i]; r < rows.hi[i]; r++, t++) {
+      const a = rows.m[t];
+      if (a === 0) continue;
+      const y = (r / n) | 0;
+      const v = r - y * n;
+      for (let k = 0; k < n; k++) aq[k] = a * q[(v << 3) | k];
+      let b = (y * bx + b0) * kk + v * kept;
+      if (n === 1) {
+        const a0 = aq[0];
+        for (let o = ui, end = ui + w; o < end; o++, b += kk) u[o] += a0 * coef[b];
+      } else if (n === 2) {
+        const a0 = aq[0];
+        const a1 = aq[1];
+        for (let o = ui, end = ui + w; o < end; o += 2, b += kk) {
+          u[o] += a0 * coef[b];
+          u[o + 1] += a1 * coef[b + 1];
+        }
+      } else if (n === 4) {
+        const [a0, a1, a2, a3] = aq;
+        for (let o = ui, end = ui + w; o < end; o += 4, b += kk) {
+          u[o] += a0 * coef[b];
+          u[o + 1] += a1 * coef[b + 1];
+          u[o + 2] += a2 * coef[b + 2];
+          u[o + 3] += a3 * coef[b + 3];
+        }
+      } else {
+        for (let o = ui, end = ui + w; o < end; o += n, b += kk) for (let k = 0; k < n; k++) u[o + k] += aq[k] * coef[b + k];
+      }
+    }
+  }
+  return u;
+}
+
+/**
+ * Output rows along the source's columns (orientations 5–8): output row i adds a few source
+ * coefficient columns. Walked one source block row at a time (block rows b0 … b0+nb), so
+ * what a block row holds is read while it is in cache.
+ */
+function rowPassTransposed(pp: PlanePrep, src: Plane, q: Float32Array, b0: number, nb: number): Float32Array {
+  const { rows, n } = pp;
+  const { coefficients: coef, blocksX: bx } = src;
+  const kept = src.kept ?? 8;
+  const kk = kept * kept;
+  const w = nb * n;
+  const u = new Float32Array(rows.out * w);
+  // Per tap (input column c = block·n + frequency): its offset within a block row and, per
+  // frequency v of the output direction, weight × quantization entry.
+  const taps = rows.m.length;
+  const at = new Int32Array(taps);
+  const wq = new Float32Array(taps * n);
+  for (let i = 0; i < rows.out; i++) {
+    for (let c = rows.lo[i], t = rows.off[i]; c < rows.hi[i]; c++, t++) {
+      const x = (c / n) | 0;
+      const f = c - x * n;
+      at[t] = x * kk + f;
+      for (let v = 0; v < n; v++) wq[t * n + v] = rows.m[t] * q[(v << 3) | f];
+    }
+  }
+  for (let y = 0; y < nb; y++) {
+    const yb = (b0 + y) * bx * kk;
+    const oy = y * n;
+    for (let i = 0; i < rows.out; i++) {
+      const o = i * w + oy;
+      const end = rows.off[i] + rows.hi[i] - rows.lo[i];
+      if (n === 1) {
+        let s = 0;
+        for (let t = rows.off[i]; t < end; t++) s += wq[t] * coef[yb + at[t]];
+        u[o] = s;
+      } else if (n === 2) {
+        let s0 = 0;
+        let s1 = 0;
+        for (let t = rows.off[i]; t < end; t++) {
+          const b = yb + at[t];
+          s0 += wq[2 * t] * coef[b];
+          s1 += wq[2 * t + 1] * coef[b + kept];
+        }
+        u[o] = s0;
+        u[o + 1] = s1;
+      } else if (n === 4) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let t = rows.off[i]; t < end; t++) {
+          const b = yb + at[t];
+          const t4 = 4 * t;
+          s0 += wq[t4] * coef[b];
+          s1 += wq[t4 + 1] * coef[b + kept];
+          s2 += wq[t4 + 2] * coef[b + 2 * kept];
+          s3 += wq[t4 + 3] * coef[b + 3 * kept];
+        }
+        u[o] = s0;
+        u[o + 1] = s1;
+        u[o + 2] = s2;
+        u[o + 3] = s3;
+      } else {
+        for (let t = rows.off[i]; t < end; t++) {
+          const b = yb + at[t];
+          for (let v = 0; v < n; v++) u[o + v] += wq[t * n + v] * coef[b + v * kept];
+        }
+      }
+    }
+  }
+  return u;
+}
+
+// The orthonormal 8-point DCT-II split into even and odd halves (22 multiplications instead
+// of 64): X_k = Σ_n x_n·d[k][n] with d[k][7-n] = ±d[k][n].
+const CK = (k: number, n: number): number => Math.cos(((2 * n + 1) * k * Math.PI) / 16) / 2;
+const S0 = Math.sqrt(1 / 8);
+const C4 = CK(4, 0);
+const C2 = CK(2, 0);
+const C6 = CK(6, 0);
+const [O10, O11, O12, O13] = [0, 1, 2, 3].map((n) => CK(1, n));
+const [O30, O31, O32, O33] = [0, 1, 2, 3].map((n) => CK(3, n));
+const [O50, O51, O52, O53] = [0, 1, 2, 3].map((n) => CK(5, n));
+const [O70, O71, O72, O73] = [0, 1, 2, 3].map((n) => CK(7, n));
+
+/** x[i0 + k·step] (k < 8) → y[o0 + k·ostep]. */
+function dct8(x: Float32Array, i0: number, step: number, y: Float32Array, o0: number, ostep: number): void {
+  const x0 = x[i0];
+  const x1 = x[i0 + step];
+  const x2 = x[i0 + 2 * step];
+  const x3 = x[i0 + 3 * step];
+  const x4 = x[i0 + 4 * step];
+  const x5 = x[i0 + 5 * step];
+  const x6 = x[i0 + 6 * step];
+  const x7 = x[i0 + 7 * step];
+  const e0 = x0 + x7;
+  const e1 = x1 + x6;
+  const e2 = x2 + x5;
+  const e3 = x3 + x4;
+  const o0_ = x0 - x7;
+  const o1 = x1 - x6;
+  const o2 = x2 - x5;
+  const o3 = x3 - x4;
+  const p0 = e0 + e3;
+  const p1 = e1 + e2;
+  const m0 = e0 - e3;
+  const m1 = e1 - e2;
+  y[o0] = S0 * (p0 + p1);
+  y[o0 + 4 * ostep] = C4 * (p0 - p1);
+  y[o0 + 2 * ostep] = C2 * m0 + C6 * m1;
+  y[o0 + 6 * ostep] = C6 * m0 - C2 * m1;
+  y[o0 + ostep] = O10 * o0_ + O11 * o1 + O12 * o2 + O13 * o3;
+  y[o0 + 3 * ostep] = O30 * o0_ + O31 * o1 + O32 * o2 + O33 * o3;
+  y[o0 + 5 * ostep] = O50 * o0_ + O51 * o1 + O52 * o2 + O53 * o3;
+  y[o0 + 7 * ostep] = O70 * o0_ + O71 * o1 + O72 * o2 + O73 * o3;
+}
 
 /** Forward 8×8 DCT of every block of a size × size plane, written as [by][bx][64] (channel 8·v+u). */
 function blockDct(v: Float32Array, h: number, w: number, nb: number): Float32Array {
-  const d = (dct32 ??= Float32Array.from(dctMatrix()));
   const out = new Float32Array(nb * nb * 64);
   const tmp = new Float32Array(64);
   for (let by = 0; by < h / 8; by++) {
     for (let bx = 0; bx < w / 8; bx++) {
-      // rows: tmp[y][u] = Σ_x v[y][x] · d[u][x]
-      for (let y = 0; y < 8; y++) {
-        const vi = (by * 8 + y) * w + bx * 8;
-        for (let uu = 0; uu < 8; uu++) {
-          let s = 0;
-          for (let x = 0; x < 8; x++) s += v[vi + x] * d[uu * 8 + x];
-          tmp[y * 8 + uu] = s;
-        }
-      }
-      // columns: out[vv][u] = Σ_y d[vv][y] · tmp[y][u]
+      // rows: tmp[y][u]; then columns: out[v][u]
+      for (let y = 0; y < 8; y++) dct8(v, (by * 8 + y) * w + bx * 8, 1, tmp, y * 8, 1);
       const o = (by * nb + bx) << 6;
-      for (let vv = 0; vv < 8; vv++) {
-        for (let uu = 0; uu < 8; uu++) {
-          let s = 0;
-          for (let y = 0; y < 8; y++) s += d[vv * 8 + y] * tmp[y * 8 + uu];
-          out[o + vv * 8 + uu] = s;
-        }
-      }
+      for (let u = 0; u < 8; u++) dct8(tmp, u, 8, out, o + u, 8);
     }
   }
   return out;

@@ -86,6 +86,9 @@ typedef struct {
    * frequencies are stored, n² coefficients per block. */
   boolean compact;
   int keep[MAX_COMP];
+  /* Frequencies per axis the caller asked for; progressive files store all 8 while their
+   * scans refine them and are cut down to `want` when the planes are packed. */
+  int want[MAX_COMP];
   JBLOCK scratch[D_MAX_BLOCKS_IN_MCU];
 } dct_sink;
 
@@ -491,7 +494,8 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
    * what earlier ones stored, so whole blocks must persist). */
   for (ci = 0; ci < cinfo->num_components; ci++) {
     int n = (req->keep >> (4 * ci)) & 15;
-    sink->keep[ci] = (cinfo->progressive_mode || ci >= MAX_COMP || (n != 1 && n != 2 && n != 4)) ? DCTSIZE : n;
+    sink->want[ci] = (ci >= MAX_COMP || (n != 1 && n != 2 && n != 4)) ? DCTSIZE : n;
+    sink->keep[ci] = cinfo->progressive_mode ? DCTSIZE : sink->want[ci];
     if (sink->keep[ci] != DCTSIZE) sink->compact = TRUE;
   }
   /* Planes are padded to whole MCUs, where dummy blocks of interleaved scans land. */
@@ -532,6 +536,8 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     jpeg_component_info *comp = cinfo->comp_info + ci;
     JDIMENSION bw = comp->width_in_blocks, bh = comp->height_in_blocks, y;
     size_t nn = (size_t)sink->keep[ci] * sink->keep[ci];
+    size_t stored = nn;
+    int want = ci < MAX_COMP ? sink->want[ci] : DCTSIZE;
     JDIMENSION ph = (JDIMENSION)jround_up((long)bh, (long)comp->v_samp_factor);
     JQUANT_TBL *qt = comp->quant_table ? comp->quant_table : cinfo->quant_tbl_ptrs[comp->quant_tbl_no];
     int32_t *ic = s->info + I_COMP0 + ci * I_COMP_STRIDE;
@@ -539,7 +545,20 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     if (!qt) fail((j_common_ptr)cinfo, DCT_KIND_CORRUPT, 0, 0, "component has no quantization table");
     if (!sink->scanned[ci] && sink->zero_per_block) /* a component no scan carried */
       memset(s->coefs + off, 0, (size_t)sink->stride[ci] * ph * nn * sizeof(JCOEF));
-    if (sink->stride[ci] != bw) {
+    if (want < sink->keep[ci]) {
+      /* Whole blocks stored (progressive): keep each one's want×want lowest frequencies.
+       * In place and in order: every write lands at or before what is still to be read. */
+      JCOEF *to = s->coefs + dst;
+      int v, u;
+      for (y = 0; y < bh; y++) {
+        const JCOEF *from = s->coefs + off + (size_t)y * sink->stride[ci] * DCTSIZE2;
+        JDIMENSION x;
+        for (x = 0; x < bw; x++, from += DCTSIZE2)
+          for (v = 0; v < want; v++)
+            for (u = 0; u < want; u++) *to++ = from[v * DCTSIZE + u];
+      }
+      nn = (size_t)want * want;
+    } else if (sink->stride[ci] != bw) {
       for (y = 0; y < bh; y++)
         memmove(s->coefs + dst + (size_t)y * bw * nn,
                 s->coefs + off + (size_t)y * sink->stride[ci] * nn,
@@ -548,7 +567,7 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
       memmove(s->coefs + dst, s->coefs + off, (size_t)bw * bh * nn * sizeof(JCOEF));
     }
     for (k = 0; k < DCTSIZE2; k++) s->qtables[ci][k] = qt->quantval[k];
-    if (flags & DCT_FLAG_DEQUANTIZE) dequantize(base, (size_t)bw * bh, qt, sink->keep[ci]);
+    if (flags & DCT_FLAG_DEQUANTIZE) dequantize(base, (size_t)bw * bh, qt, (int)want);
     ic[0] = comp->component_id;
     ic[1] = comp->h_samp_factor;
     ic[2] = comp->v_samp_factor;
@@ -557,8 +576,8 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     ic[5] = (int32_t)dst;
     /* ic[6]: offset of the quantization table, set below */
     ic[7] = comp->quant_tbl_no;
-    s->info[I_KEEP0 + ci] = sink->keep[ci];
-    off += (size_t)sink->stride[ci] * ph * nn;
+    s->info[I_KEEP0 + ci] = want;
+    off += (size_t)sink->stride[ci] * ph * stored;
     dst += (size_t)bw * bh * nn;
   }
   /* Quantization tables (uint16, natural order) follow the packed planes. */
