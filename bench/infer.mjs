@@ -42,13 +42,18 @@ const outFile = opt('out', join(root, 'build/bench/infer.json'));
 const valDir = opt('val', join(root, '../shared/data/imagenette-224/val'));
 const paper = JSON.parse(readFileSync(join(root, 'src/engine/paper.json'), 'utf8')).networks;
 
-// Files: 16 val files (two per class of the first eight), and the ladder from one val file.
+// Files: 16 val files (two per class of the first eight), and the ladder (mosaics of val files).
 const classes = readdirSync(valDir).sort();
 const val = Array.from({ length: 16 }, (_, i) => {
   const d = join(valDir, classes[i % 8]);
   return join(d, readdirSync(d).sort()[Math.floor(i / 8)]);
 });
-const ladder = makeLadder(val[3], join(root, 'build/bench-ladder'), rungs);
+// Tiles for the ladder's mosaics: 8 files of each class, classes interleaved.
+const tiles = Array.from({ length: 80 }, (_, i) => {
+  const d = join(valDir, classes[i % classes.length]);
+  return join(d, readdirSync(d).sort()[2 + Math.floor(i / classes.length)]);
+});
+const ladder = makeLadder(tiles, join(root, 'build/bench-ladder-mosaic'), rungs);
 // Per rung, how many of its 8 files each backend classifies (SwiftShader is slow).
 const perRung = { 'node-wasm': 8, 'chromium-wasm': 4, 'chromium-webgpu': 2 };
 // Subsets that still cover both chroma layouts, orientations and (from 4) progressive files;

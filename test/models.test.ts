@@ -36,8 +36,8 @@ describe('models/', () => {
       expect(metrics.top1).toBeGreaterThan(0.5); // trained: chance is 0.1
       expect(metrics.variants?.files).toBeGreaterThanOrEqual(300);
       // `dctvision classify --json` on re-encoded, resized, rotated val files: within 3 points of val top-1
-      expect(Math.abs(metrics.variants.top1_cli - metrics.top1)).toBeLessThanOrEqual(0.03);
-      expect(metrics.variants.failed).toBe(0);
+      expect(Math.abs(metrics.variants!.top1_cli - metrics.top1)).toBeLessThanOrEqual(0.03);
+      expect(metrics.variants!.failed).toBe(0);
     });
 
     it(`${id}: classify() in Node (WASM backend) gives PyTorch's top-1 on the CI sample (2 val files per class)`, async () => {

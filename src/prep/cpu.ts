@@ -3,7 +3,7 @@
  * without custom kernels (WebGL, WASM, CPU, Node), and what the WebGPU kernels are tested
  * against.
  */
-import type { PlanePrep, PrepPlan } from './geometry.js';
+import type { AxisMap, PlanePrep, PrepPlan } from './geometry.js';
 
 export interface NetworkPlanes {
   /** NHWC (one image), dequantized coefficients: y [size/8, size/8, 64], cb/cr [chromaSize/8, chromaSize/8, 64]. */
@@ -41,6 +41,7 @@ function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Arra
   if (n > kept) throw new RangeError(`the plan reads ${n}×${n} frequencies per block but only ${kept}×${kept} were decoded`);
   const q = new Float32Array(64).fill(1);
   if (dequantize) for (let k = 0; k < 64; k++) q[k] = src.quantTable![k];
+  if (pp.pixels && kept === 8) return applyPlanePixels(pp, src, q);
   // The P columns some output column reads (a centre crop drops the sides), widened to whole blocks.
   let c0 = Infinity;
   let c1 = 0;
@@ -52,12 +53,15 @@ function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Arra
   const nb = Math.ceil(c1 / n) - b0;
   const w = nb * n;
   const u = pp.transpose ? rowPassTransposed(pp, src, q, b0, nb) : rowPass(pp, src, q, b0, nb);
-  // V = U · M_cᵀ: the resized, cropped plane in pixels (levels as the DCT's, no offset).
+  return blockDct(columnPass(u, w, b0 * n, rows.out, cols), rows.out, cols.out, pp.outBlocks);
+}
+
+/** V = U · M_cᵀ (U's column 0 is input column `base`): the resized, cropped plane in pixels (levels as the DCT's, no offset). */
+function columnPass(u: Float32Array, w: number, base: number, outRows: number, cols: AxisMap): Float32Array {
   const size = cols.out;
-  const v = new Float32Array(rows.out * size);
+  const v = new Float32Array(outRows * size);
   const { lo: clo, hi: chi, off: coff, m: cm } = cols;
-  const base = b0 * n;
-  for (let i = 0; i < rows.out; i++) {
+  for (let i = 0; i < outRows; i++) {
     const ui = i * w - base;
     const vi = i * size;
     for (let k = 0; k < size; k++) {
@@ -67,7 +71,74 @@ function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Arra
       v[vi + k] = s;
     }
   }
-  return blockDct(v, rows.out, size, pp.outBlocks);
+  return v;
+}
+
+/** [min lo, max hi) over an axis's rows. */
+function span(a: AxisMap): [number, number] {
+  let lo = Infinity;
+  let hi = 0;
+  for (let k = 0; k < a.out; k++) {
+    lo = Math.min(lo, a.lo[k]);
+    hi = Math.max(hi, a.hi[k]);
+  }
+  return [lo, hi];
+}
+
+/**
+ * A plane that keeps all 8 frequencies (output samples about as dense as the input's, or
+ * denser): the blocks the output reads, back to pixels by the inverse DCT; then R per axis
+ * (a few taps per output sample) and the output blocks' DCT. The same linear map as
+ * D_out · R · D_inᵀ, with a third of the multiplications.
+ */
+function applyPlanePixels(pp: PlanePrep, src: Plane, q: Float32Array): Float32Array {
+  const { rows, cols } = pp.pixels!;
+  const { coefficients: coef, blocksX } = src;
+  // Source pixel rows (y) and columns (x) the output reads, widened to whole blocks.
+  const [ya, yb] = span(pp.transpose ? cols : rows);
+  const [xa, xb] = span(pp.transpose ? rows : cols);
+  const by0 = Math.floor(ya / 8);
+  const bx0 = Math.floor(xa / 8);
+  const nby = Math.ceil(yb / 8) - by0;
+  const nbx = Math.ceil(xb / 8) - bx0;
+  const h = nby * 8;
+  const w = nbx * 8;
+  const x = new Float32Array(h * w);
+  const t = new Float32Array(64);
+  const t2 = new Float32Array(64);
+  for (let by = 0; by < nby; by++) {
+    for (let bx = 0; bx < nbx; bx++) {
+      const b = ((by0 + by) * blocksX + bx0 + bx) * 64;
+      for (let k = 0; k < 64; k++) t[k] = coef[b + k] * q[k];
+      for (let u = 0; u < 8; u++) idct8(t, u, 8, t2, u, 8);
+      for (let y = 0; y < 8; y++) idct8(t2, y * 8, 1, x, (by * 8 + y) * w + bx * 8, 1);
+    }
+  }
+  // U = R_r · X (or R_r · Xᵀ): output rows × the source lines across them.
+  const uw = pp.transpose ? h : w;
+  const u = new Float32Array(rows.out * uw);
+  if (!pp.transpose) {
+    for (let i = 0; i < rows.out; i++) {
+      const ui = i * uw;
+      for (let r = rows.lo[i], o = rows.off[i]; r < rows.hi[i]; r++, o++) {
+        const a = rows.m[o];
+        const xr = (r - by0 * 8) * w;
+        for (let c = 0; c < w; c++) u[ui + c] += a * x[xr + c];
+      }
+    }
+  } else {
+    // output row i runs along source x: for each source row, every output row's dot product
+    for (let y = 0; y < h; y++) {
+      const xr = y * w - bx0 * 8;
+      for (let i = 0; i < rows.out; i++) {
+        let s = 0;
+        for (let c = rows.lo[i], o = rows.off[i]; c < rows.hi[i]; c++, o++) s += rows.m[o] * x[xr + c];
+        u[i * uw + y] = s;
+      }
+    }
+  }
+  const base = (pp.transpose ? by0 : bx0) * 8;
+  return blockDct(columnPass(u, uw, base, rows.out, cols), rows.out, cols.out, pp.outBlocks);
 }
 
 /**
@@ -232,6 +303,38 @@ function dct8(x: Float32Array, i0: number, step: number, y: Float32Array, o0: nu
   y[o0 + 3 * ostep] = O30 * o0_ + O31 * o1 + O32 * o2 + O33 * o3;
   y[o0 + 5 * ostep] = O50 * o0_ + O51 * o1 + O52 * o2 + O53 * o3;
   y[o0 + 7 * ostep] = O70 * o0_ + O71 * o1 + O72 * o2 + O73 * o3;
+}
+
+/** Inverse of dct8: coefficients x[i0 + k·step] → samples y[o0 + n·ostep]. */
+function idct8(x: Float32Array, i0: number, step: number, y: Float32Array, o0: number, ostep: number): void {
+  const a = S0 * x[i0];
+  const b = C4 * x[i0 + 4 * step];
+  const x1 = x[i0 + step];
+  const x2 = x[i0 + 2 * step];
+  const x3 = x[i0 + 3 * step];
+  const x5 = x[i0 + 5 * step];
+  const x6 = x[i0 + 6 * step];
+  const x7 = x[i0 + 7 * step];
+  const t0 = a + b;
+  const t1 = a - b;
+  const p = C2 * x2 + C6 * x6;
+  const m = C6 * x2 - C2 * x6;
+  const e0 = t0 + p;
+  const e3 = t0 - p;
+  const e1 = t1 + m;
+  const e2 = t1 - m;
+  const d0 = O10 * x1 + O30 * x3 + O50 * x5 + O70 * x7;
+  const d1 = O11 * x1 + O31 * x3 + O51 * x5 + O71 * x7;
+  const d2 = O12 * x1 + O32 * x3 + O52 * x5 + O72 * x7;
+  const d3 = O13 * x1 + O33 * x3 + O53 * x5 + O73 * x7;
+  y[o0] = e0 + d0;
+  y[o0 + 7 * ostep] = e0 - d0;
+  y[o0 + ostep] = e1 + d1;
+  y[o0 + 6 * ostep] = e1 - d1;
+  y[o0 + 2 * ostep] = e2 + d2;
+  y[o0 + 5 * ostep] = e2 - d2;
+  y[o0 + 3 * ostep] = e3 + d3;
+  y[o0 + 4 * ostep] = e3 - d3;
 }
 
 /** Forward 8×8 DCT of every block of a size × size plane, written as [by][bx][64] (channel 8·v+u). */

@@ -60,6 +60,12 @@ export interface PlanePrep {
   n: number;
   rows: AxisMap;
   cols: AxisMap;
+  /**
+   * The pixel resampling R alone per axis (output samples ← component samples), for planes
+   * that keep all 8 frequencies on the CPU: there the blocks' inverse DCT, R (a few taps
+   * per output) and the output blocks' DCT cost less than M's 8–16 taps per output.
+   */
+  pixels?: { rows: AxisMap; cols: AxisMap };
   outBlocks: number;
 }
 
@@ -105,6 +111,15 @@ export function dctMatrix(): Float64Array {
  * block's first n frequencies are read: input row blk·n + k is block blk's frequency k.
  */
 function axisMap(outSamples: number, footprint: (i: number) => [number, number], inBlocks: number, n: number, step: number, valid: number): AxisMap {
+  return axisOperator(outSamples, footprint, inBlocks, n, step, valid, false);
+}
+
+/** R for one axis: output sample i ← component samples [lo[i], hi[i]) with their area weights. */
+function pixelAxis(outSamples: number, footprint: (i: number) => [number, number], inBlocks: number, step: number, valid: number): AxisMap {
+  return axisOperator(outSamples, footprint, inBlocks, 8, step, valid, true);
+}
+
+function axisOperator(outSamples: number, footprint: (i: number) => [number, number], inBlocks: number, n: number, step: number, valid: number, pixels: boolean): AxisMap {
   const d = dctMatrix();
   // Sparse rows of M = R · D_inᵀ (output sample × kept input coefficient row): [first row, weights].
   const mLo = new Int32Array(outSamples);
@@ -116,6 +131,13 @@ function axisMap(outSamples: number, footprint: (i: number) => [number, number],
     let total = 0;
     for (let q = q0; q <= q1; q++) total += Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step));
     if (total <= 0) throw new RangeError('resampling footprint outside the image');
+    if (pixels) {
+      const row = new Float64Array(q1 + 1 - q0);
+      for (let q = q0; q <= q1; q++) row[q - q0] = Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step)) / total;
+      mLo[i] = q0;
+      mRows.push(row);
+      continue;
+    }
     const first = Math.floor(q0 / 8);
     const row = new Float64Array((Math.floor(q1 / 8) + 1 - first) * n);
     for (let q = q0; q <= q1; q++) {
@@ -245,12 +267,18 @@ export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2, 
     const perOut = Math.min((ratio / s) * (rowSamp / rowMax), (ratio / s) * (colSamp / colMax));
     let n = 8;
     if (opts.truncate !== false) while (n > 1 && perOut >= keepThreshold(n / 2)) n /= 2;
+    const rowFoot = footprint(offY, rowLen, o.flipRows, ratio);
+    const colFoot = footprint(offX, colLen, o.flipCols, ratio);
     planes.push({
       component: idx,
       transpose: o.transpose,
       n,
-      rows: axisMap(outSamples, footprint(offY, rowLen, o.flipRows, ratio), rowBlocks, n, rowMax / rowSamp, validRows),
-      cols: axisMap(outSamples, footprint(offX, colLen, o.flipCols, ratio), colBlocks, n, colMax / colSamp, validCols),
+      rows: axisMap(outSamples, rowFoot, rowBlocks, n, rowMax / rowSamp, validRows),
+      cols: axisMap(outSamples, colFoot, colBlocks, n, colMax / colSamp, validCols),
+      pixels:
+        n === 8 && opts.truncate !== false
+          ? { rows: pixelAxis(outSamples, rowFoot, rowBlocks, rowMax / rowSamp, validRows), cols: pixelAxis(outSamples, colFoot, colBlocks, colMax / colSamp, validCols) }
+          : undefined,
       outBlocks: outSamples / 8,
     });
   });
