@@ -83,7 +83,7 @@ export class InputPipeline {
     if (this.geometry.kind === 'rgb') {
       const rgb =
         this.rgbDecoder === 'browser'
-          ? await browserRgb(bytes, this.limits)
+          ? await browserRgb(bytes, this.limits, this.geometry.size)
           : await this.decoder.decodeRgb(bytes, { ...this.limits, signal, scale: rgbScale(readJpegHeader(bytes, this.limits.maxPixels), this.geometry.size) });
       return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
     }
@@ -192,14 +192,22 @@ function planeValues(c: DctComponent, raw: boolean): Float32Array {
 }
 
 /**
- * The browser's decoder, with the EXIF orientation applied by it; the header is
- * checked first so the baseline refuses what the DCT path refuses, with the same errors.
+ * The browser's decoder, with the EXIF orientation applied by it; the header is checked
+ * first so the baseline refuses what the DCT path refuses, with the same errors. Large
+ * files come out of createImageBitmap already reduced (by the factor libjpeg's scaled
+ * decoding would use, the short side staying ≥ the network's size), so the pixel path
+ * neither copies nor resizes megapixels in JavaScript; the area resize does the rest.
  */
-async function browserRgb(bytes: Uint8Array, limits: LimitOptions): Promise<{ data: Uint8Array; width: number; height: number; orientation: number }> {
-  readJpegHeader(bytes, limits.maxPixels);
+async function browserRgb(bytes: Uint8Array, limits: LimitOptions, size: number): Promise<{ data: Uint8Array; width: number; height: number; orientation: number }> {
+  const header = readJpegHeader(bytes, limits.maxPixels);
+  const scale = rgbScale(header, size);
+  const swap = header.orientation >= 5;
+  // resizeWidth/Height are in the oriented image's axes
+  const [ow, oh] = swap ? [header.height, header.width] : [header.width, header.height];
+  const resize: ImageBitmapOptions = scale < 1 ? { resizeWidth: Math.ceil(ow * scale), resizeHeight: Math.ceil(oh * scale), resizeQuality: 'medium' } : {};
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/jpeg' }), { imageOrientation: 'from-image' });
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/jpeg' }), { imageOrientation: 'from-image', ...resize });
   } catch (e) {
     throw new CorruptJpegError(`the browser could not decode this JPEG: ${(e as Error).message}`);
   }
