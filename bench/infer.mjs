@@ -129,7 +129,7 @@ try {
               ...s,
               ratio_b1: base.sets[name].b1.total / s.b1.total,
               ratio_b16: s.b16 ? base.sets[name].b16.total / s.b16.total : null,
-              first_ratio: r.first[x.id]?.[name] ? r.first[x.id][name].total / s.b1.total : null,
+              first_ratio: r.first[x.id]?.[name] ? r.first[x.id][name].total / s.file0.total : null,
             },
           ]),
         ),

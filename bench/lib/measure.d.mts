@@ -14,7 +14,7 @@ export interface MeasureConfig {
 export interface MeasureResult {
   backend: string;
   first: Record<string, Record<string, Timings>>;
-  results: { id: string; sets: Record<string, { b1: Timings; b16: Timings | null; samples: { b1: number; b16: number } }> }[];
+  results: { id: string; sets: Record<string, { b1: Timings; file0: Timings; b16: Timings | null; samples: { b1: number; b16: number } }> }[];
 }
 export function median(xs: number[]): number;
 export function measure(lib: typeof import('../../src/index.js'), cfg: MeasureConfig): Promise<MeasureResult>;

@@ -68,7 +68,8 @@ export async function measure(lib, cfg) {
     sets: Object.fromEntries(
       cfg.sets.map((s) => {
         const r = runs.get(id)[s.name];
-        return [s.name, { b1: perFile(r.b1), b16: r.b16.length ? summary(r.b16) : null, samples: { b1: r.b1.flat().length, b16: r.b16.length } }];
+        // file0: the set's first file at steady state, what its first call (`first`) compares with
+        return [s.name, { b1: perFile(r.b1), file0: summary(r.b1[0]), b16: r.b16.length ? summary(r.b16) : null, samples: { b1: r.b1.flat().length, b16: r.b16.length } }];
       }),
     ),
   }));
