@@ -23,9 +23,21 @@ function copyModels(): Plugin {
 
 // One config for the demo (npm start / build:demo), the browser test pages
 // (e2e/pages, built by the e2e tests) and the Node tests (vitest).
+/**
+ * Pages register only the kernels the engine runs for WebGPU and WASM (src/kernels/): the
+ * package names resolve to the subset modules; their deep imports are untouched.
+ */
+export const kernelSubsets = {
+  '@tensorflow/tfjs-backend-webgpu': resolve(import.meta.dirname, 'src/kernels/webgpu-subset.ts'),
+  '@tensorflow/tfjs-backend-wasm': resolve(import.meta.dirname, 'src/kernels/wasm-subset.ts'),
+};
+
 export default defineConfig({
   base: './',
   plugins: [copyModels()],
+  resolve: {
+    alias: Object.entries(kernelSubsets).map(([name, file]) => ({ find: new RegExp(`^${name.replace('/', '\\/')}$`), replacement: file })),
+  },
   build: {
     outDir: 'dist/demo',
     chunkSizeWarningLimit: 1500,

@@ -8,12 +8,18 @@
 // Built with rolldown directly rather than Vite's library mode, which would inline the .wasm
 // and the worker as base64. Prints the sizes.
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'rolldown';
 
 const out = 'dist/script';
 rmSync(out, { recursive: true, force: true });
-const common = { platform: 'browser', external: [/^node:/], logLevel: 'warn' };
+// Only the kernels the engine runs, for WebGPU and WASM (src/kernels/; the same as the demo's vite.config.ts).
+const subsets = {
+  '@tensorflow/tfjs-backend-webgpu': resolve('src/kernels/webgpu-subset.ts'),
+  '@tensorflow/tfjs-backend-wasm': resolve('src/kernels/wasm-subset.ts'),
+};
+const kernelSubsets = { name: 'dctvision-kernel-subsets', resolveId: (id) => subsets[id] ?? null };
+const common = { platform: 'browser', external: [/^node:/], logLevel: 'warn', plugins: [kernelSubsets] };
 // One chunk per TensorFlow.js package, named after it, so a test can see which ones a page fetched.
 await build({
   ...common,
