@@ -32,9 +32,14 @@ export const kernelSubsets = {
   '@tensorflow/tfjs-backend-wasm': resolve(import.meta.dirname, 'src/kernels/wasm-subset.ts'),
 };
 
+// Cross-origin isolation (SharedArrayBuffer): what lets TensorFlow.js's WASM backend use threads.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   base: './',
   plugins: [copyModels()],
+  server: { headers: isolation },
+  preview: { headers: isolation },
   resolve: {
     alias: Object.entries(kernelSubsets).map(([name, file]) => ({ find: new RegExp(`^${name.replace('/', '\\/')}$`), replacement: file })),
   },

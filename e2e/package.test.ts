@@ -1,6 +1,7 @@
 // The package as people get it: `npm pack` → installed into a fresh Vite app that is built
 // and opened in Chromium; the script-tag build on a page served from another path than the
 // library; the WASM backend in a bundled page; and what is (not) in the tarball.
+import { availableParallelism } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -130,10 +131,14 @@ describe('npm pack → a fresh Vite app', () => {
     expect(asked.backend).toBe('wasm');
     expect(asked.threads).toBe(1); // not cross-origin isolated: single-threaded, and it says so
     expect((asked.top as typeof expected).className).toBe(expected.className);
-    // Served cross-origin isolated (COOP/COEP), where tfjs would take its threaded binary: it works, single-threaded
-    const isolatedPage = await result(webgpu, `${isolated.url}/?backend=wasm`);
+    // Served cross-origin isolated (COOP/COEP): tfjs's threaded binary, its pthread workers started
+    // (the library gives them the glue's original source), same answer; tfjs sizes its pool to
+    // half the logical cores, 1 to 8.
+    const requests: string[] = [];
+    const isolatedPage = await result(webgpu, `${isolated.url}/?backend=wasm`, requests);
     expect(isolatedPage.error).toBeUndefined();
-    expect(isolatedPage.threads).toBe(1);
+    expect(requests.some((u) => /tfjs-backend-wasm-threaded-simd.*\.wasm$/.test(u)), requests.join(' ')).toBe(true);
+    expect(isolatedPage.threads).toBe(Math.min(8, Math.max(1, Math.floor(availableParallelism() / 2))));
     expect((isolatedPage.top as typeof expected).className).toBe(expected.className);
     // No WebGPU (no flag) and no WebGL: the fallback order lands on WASM and says why.
     const plain = await launchChromium({ webgpu: false, extraArgs: ['--disable-gpu', '--disable-software-rasterizer'] });

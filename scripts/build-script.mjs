@@ -55,6 +55,6 @@ await build({
 });
 mkdirSync(out, { recursive: true });
 cpSync('wasm/dist/dctjpeg.wasm', `${out}/dctjpeg.wasm`);
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) cpSync(`wasm/tfjs/${f}`, `${out}/${f}`);
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm-threaded-simd.js.txt']) cpSync(`wasm/tfjs/${f}`, `${out}/${f}`);
 const list = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? list(join(dir, f)) : [join(dir, f)]));
 if (!process.env.CI) for (const f of list(out).filter((f) => /\.m?js$/.test(f))) console.log(`${String(statSync(f).size).padStart(9)}  ${f}`);

@@ -13,4 +13,6 @@ const tfjsWasm = join(dirname(createRequire(import.meta.url).resolve('@tensorflo
 for (const dir of ['wasm/tfjs', 'dist/wasm/tfjs']) {
   mkdirSync(dir, { recursive: true });
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) cpSync(join(tfjsWasm, f), join(dir, f));
+  // the threaded binary's glue as text: its pthread workers start from this source (src/classify/backend.ts)
+  cpSync(join(tfjsWasm, '../wasm-out/tfjs-backend-wasm-threaded-simd.js'), join(dir, 'tfjs-backend-wasm-threaded-simd.js.txt'));
 }

@@ -13,6 +13,8 @@ export interface MeasureConfig {
 }
 export interface MeasureResult {
   backend: string;
+  /** WASM backend: threads tfjs computes with. */
+  threads: number | null;
   first: Record<string, Record<string, Timings>>;
   results: { id: string; sets: Record<string, { b1: Timings; file0: Timings; b16: Timings | null; samples: { b1: number; b16: number } }> }[];
 }

@@ -61,6 +61,7 @@ export async function measure(lib, cfg) {
     }
   }
   const backend = models.get(cfg.ids[0]).backend;
+  const threads = models.get(cfg.ids[0]).threads ?? null;
   for (const m of models.values()) m.dispose();
   decoder.terminate();
   const results = cfg.ids.map((id) => ({
@@ -73,5 +74,5 @@ export async function measure(lib, cfg) {
       }),
     ),
   }));
-  return { backend, first, results };
+  return { backend, threads, first, results };
 }

@@ -22,6 +22,38 @@ function tfjsWasmFiles(): Record<string, string> {
   };
 }
 
+const GLUE = 'tfjs-backend-wasm-threaded-simd.js.txt';
+const glueUrl = (): string => {
+  const base = assetBase();
+  return base ? new URL(GLUE, base).href : new URL('../../wasm/tfjs/tfjs-backend-wasm-threaded-simd.js.txt', import.meta.url).href;
+};
+
+/**
+ * tfjs starts each pthread worker of its threaded WASM binary from `String(factory)`, the
+ * emscripten glue's factory function; bundled and minified, that function refers to names
+ * outside itself (measured: "e is not defined" in every worker, then the page hangs). Give the
+ * factory its original source text (shipped beside the binaries) back. False when that fails:
+ * the caller stays single-threaded.
+ */
+async function restoreThreadedGlue(): Promise<boolean> {
+  try {
+    const [glue, text] = await Promise.all([
+      import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
+      fetch(glueUrl()).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status}`)))),
+    ]);
+    const factory = ((glue as { default?: unknown }).default ?? glue) as { toString(): string };
+    // the file is `var WasmBackendModuleThreadedSimd = (() => { … })();` + module exports
+    const start = text.indexOf('(() => {');
+    const end = text.lastIndexOf('})();');
+    if (typeof factory !== 'function' || start < 0 || end < start) return false;
+    const source = text.slice(start, end + '})()'.length);
+    factory.toString = () => source;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Each backend is fetched and registered only when it is tried (the package is
  * sideEffects: false, and a page on WebGPU never downloads the WebGL or WASM backends).
@@ -33,10 +65,18 @@ const loaders: Record<BackendName, () => Promise<unknown>> = {
   webgl: () => import('@tensorflow/tfjs-backend-webgl'),
   wasm: async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (!isNode) wasm.setWasmPaths(tfjsWasmFiles());
-    // tfjs picks its threaded binary on cross-origin-isolated pages, but in a bundled page its
-    // pthread workers never start (measured: the first classify hangs), so stay single-threaded.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (isNode) {
+      // tfjs-wasm's Node build has no pthread workers to start
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      return;
+    }
+    wasm.setWasmPaths(tfjsWasmFiles());
+    // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page; elsewhere tfjs picks
+    // its single-threaded SIMD binary by itself (and `model.threads` says 1).
+    // (tfjs then sizes its pool to half the logical cores, 1 to 8: one thread on a 2-core machine)
+    if (!((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated && (await restoreThreadedGlue()))) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    }
   },
   cpu: () => import('@tensorflow/tfjs-backend-cpu'),
 };
