@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// npm run bench:profile [-- --ids a,b] [--reps N] [--json] [--out FILE]
+//
+// Where inference time goes on TensorFlow.js's WASM backend (Node, the CLI's backend): every
+// network (random weights, width 0.25) classifies one 224² val file; tf.profile() times each
+// kernel. Prints per network the milliseconds per kernel kind (mean over reps) and the convs
+// that cost most (with their shapes); writes JSON.
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as lib from '../dist/lib/index.js';
+import { randomModelFetcher } from './lib/random-model.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
+const json = args.includes('--json');
+const log = (...a) => (json ? console.error : console.log)(...a);
+const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8'));
+const ids = opt('ids', Object.keys(spec.networks).join(',')).split(',');
+const reps = Number(opt('reps', 10));
+const outFile = opt('out', join(root, 'build/bench/profile.json'));
+const valDir = opt('val', join(root, '../shared/data/imagenette-224/val'));
+const cls = readdirSync(valDir).sort()[0];
+const file = new Uint8Array(readFileSync(join(valDir, cls, readdirSync(join(valDir, cls)).sort()[0])));
+
+const decoder = new lib.DecoderPool({ size: 1 });
+const result = { date: new Date().toISOString(), reps, networks: {} };
+for (const id of ids) {
+  const m = await lib.load(id, { modelUrl: `mem://${id}/`, fetcher: await randomModelFetcher(lib, id, 0.25, 10), decoder, backend: 'wasm' });
+  for (let i = 0; i < 5; i++) await m.classify(file);
+  const byKind = {};
+  const byLayer = {};
+  const totals = [];
+  for (let i = 0; i < reps; i++) {
+    let total = 0;
+    const info = await tf.profile(async () => void (await m.classify(file)));
+    for (const k of info.kernels) {
+      if (k.name.endsWith('__op')) continue; // the op wrapper around a kernel: counted once
+      byKind[k.name] = (byKind[k.name] ?? 0) + k.kernelTimeMs / reps;
+      if (k.name === 'FusedConv2D' || k.name === 'Conv2DBackpropInput') {
+        const key = `${k.name} ${k.inputShapes[0].slice(1).join('×')} → ${k.outputShapes[0].slice(1).join('×')} (k${k.inputShapes[1][0]})`;
+        byLayer[key] = (byLayer[key] ?? 0) + k.kernelTimeMs / reps;
+      }
+      total += k.kernelTimeMs;
+    }
+    totals.push(total);
+  }
+  m.dispose();
+  totals.sort((a, b) => a - b);
+  result.networks[id] = { kernel_ms_median: totals[totals.length >> 1], by_kind: byKind, top_convs: Object.entries(byLayer).sort((a, b) => b[1] - a[1]).slice(0, 5) };
+}
+decoder.terminate();
+
+const kinds = [...new Set(Object.values(result.networks).flatMap((n) => Object.keys(n.by_kind)))].sort((a, b) => {
+  const sum = (k) => Object.values(result.networks).reduce((s, n) => s + (n.by_kind[k] ?? 0), 0);
+  return sum(b) - sum(a);
+});
+log(`\nkernel ms per classification, WASM backend in Node (mean of ${reps}; sum = median of the per-call sums)`);
+log(`${'network'.padEnd(24)}${'sum'.padStart(7)}${kinds.map((k) => k.padStart(Math.max(8, k.length + 1))).join('')}`);
+for (const [id, n] of Object.entries(result.networks)) {
+  log(`${id.padEnd(24)}${n.kernel_ms_median.toFixed(1).padStart(7)}${kinds.map((k) => (n.by_kind[k] ?? 0).toFixed(2).padStart(Math.max(8, k.length + 1))).join('')}`);
+}
+for (const [id, n] of Object.entries(result.networks)) log(`\n${id}: costliest convolutions\n${n.top_convs.map(([k, v]) => `  ${v.toFixed(2).padStart(6)} ms  ${k}`).join('\n')}`);
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+log(`\nwrote ${outFile}`);
+if (json) console.log(JSON.stringify(result));
