@@ -38,6 +38,12 @@ describe('models/', () => {
       // `dctvision classify --json` on re-encoded, resized, rotated val files: within 3 points of val top-1
       expect(Math.abs(metrics.variants!.top1_cli - metrics.top1)).toBeLessThanOrEqual(0.03);
       expect(metrics.variants!.failed).toBe(0);
+      // DCT networks: the fast input path (truncated frequencies, pixel route) costs ≤ 0.5 points
+      // of top-1 against the exact operators on the same re-encoded files
+      if (specDocument.networks[id].input === 'dct') {
+        expect(metrics.variants!.top1_pytorch_exact_prep).toBeDefined();
+        expect(Math.abs(metrics.variants!.top1_pytorch - metrics.variants!.top1_pytorch_exact_prep!)).toBeLessThanOrEqual(0.005);
+      }
     });
 
     it(`${id}: classify() in Node (WASM backend) gives PyTorch's top-1 on the CI sample (2 val files per class)`, async () => {

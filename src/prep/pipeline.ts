@@ -35,6 +35,11 @@ export interface PipelineOptions {
   rgbDecoder?: RgbDecoder;
   /** DCT networks: prepare with the WGSL kernels (only while tfjs runs on WebGPU). */
   webgpu?: boolean;
+  /**
+   * DCT networks on the CPU: decode all 64 frequencies and apply the full operators, without
+   * truncation or the pixel route — slower; what the evaluation compares the fast path with.
+   */
+  exact?: boolean;
 }
 
 /** Geometry plans kept per model: enough for the sizes a page sees, bounded for long runs. */
@@ -52,13 +57,14 @@ export class InputPipeline {
     private readonly limits: LimitOptions,
     readonly rgbDecoder: RgbDecoder,
     private readonly gpuPrep?: typeof import('./webgpu.js'),
+    private readonly exact = false,
   ) {}
 
   static async create(geometry: InputGeometry, opts: PipelineOptions): Promise<InputPipeline> {
     const rgbDecoder = opts.rgbDecoder ?? (browserDecodeAvailable() ? 'browser' : 'wasm');
     if (rgbDecoder === 'browser' && !browserDecodeAvailable()) throw new TypeError("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
     const gpu = opts.webgpu && geometry.kind === 'dct' ? await import('./webgpu.js') : undefined;
-    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu);
+    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu, opts.exact ?? false);
   }
 
   /** Input name → NHWC shape of one image, from the network's geometry. */
@@ -126,7 +132,7 @@ export class InputPipeline {
    * plan then serves the decoded image); undefined (keep all) when the header cannot say.
    */
   private keepFor(bytes: Uint8Array): number[] | undefined {
-    if (this.gpuPrep) return undefined;
+    if (this.gpuPrep || this.exact) return undefined;
     let h;
     try {
       h = readJpegHeader(bytes, this.limits.maxPixels);
@@ -156,7 +162,7 @@ export class InputPipeline {
     } else {
       if (this.geometry.kind !== 'dct') throw new TypeError('not a DCT network');
       // The WebGPU kernels read whole planes; the CPU path reads only the frequencies it needs.
-      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize, { truncate: !this.gpuPrep });
+      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize, { truncate: !this.gpuPrep && !this.exact });
       entry = { plan };
       if (this.plans.size >= PLAN_CACHE) {
         const oldest = this.plans.keys().next().value!;
