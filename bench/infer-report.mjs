@@ -63,6 +63,25 @@ for (const [key, run] of Object.entries(r.runs)) {
     out.push('');
   }
 }
+// Prep per file of the ladder (Node: the path the prep targets are set for).
+const node = r.runs['node-wasm@0.25'];
+if (node) {
+  const names = (rung) => r.ladder.filter((f) => f.rung === rung).map((f) => f.name);
+  const rungs = Object.keys(node.rows[0].sets).filter((s) => s !== 'val224');
+  out.push(`DCT prep per file, Node (ms, median over rounds; ${node.rows.filter((x) => x.id !== baseline).length} DCT networks: min–max):`, '');
+  out.push('| file | prep ms |', '|---|---:|');
+  for (const s of rungs) {
+    const files = node.rows[0].sets[s].files ?? [];
+    const n = files.length;
+    const all = names(Number(s.replace('px', '')));
+    const picked = n === all.length ? all : n === 4 ? [0, 3, 5, 6].map((i) => all[i]) : n === 2 ? [0, 5].map((i) => all[i]) : n === 1 ? [all[0]] : all.slice(0, n);
+    for (let k = 0; k < n; k++) {
+      const v = node.rows.filter((x) => x.id !== baseline).map((x) => x.sets[s].files[k].prep);
+      out.push(`| ${picked[k]} | ${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)} |`);
+    }
+  }
+  out.push('');
+}
 out.push('Summary fields of the JSON (width 0.25):', '', '```json');
 for (const k of ['speedup_end_to_end', 'speedup_end_to_end_wasm', 'latency_ms_wasm', 'speedup_end_to_end_photos', 'prep_ms_12mp']) if (r[k]) out.push(`"${k}": ${JSON.stringify(r[k])}`);
 out.push('```');

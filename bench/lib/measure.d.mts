@@ -16,7 +16,7 @@ export interface MeasureResult {
   /** WASM backend: threads tfjs computes with. */
   threads: number | null;
   first: Record<string, Record<string, Timings>>;
-  results: { id: string; sets: Record<string, { b1: Timings; file0: Timings; b16: Timings | null; samples: { b1: number; b16: number } }> }[];
+  results: { id: string; sets: Record<string, { b1: Timings; file0: Timings; files: Timings[]; b16: Timings | null; samples: { b1: number; b16: number } }> }[];
 }
 export function median(xs: number[]): number;
 export function measure(lib: typeof import('../../src/index.js'), cfg: MeasureConfig): Promise<MeasureResult>;

@@ -70,7 +70,7 @@ export async function measure(lib, cfg) {
       cfg.sets.map((s) => {
         const r = runs.get(id)[s.name];
         // file0: the set's first file at steady state, what its first call (`first`) compares with
-        return [s.name, { b1: perFile(r.b1), file0: summary(r.b1[0]), b16: r.b16.length ? summary(r.b16) : null, samples: { b1: r.b1.flat().length, b16: r.b16.length } }];
+        return [s.name, { b1: perFile(r.b1), file0: summary(r.b1[0]), files: r.b1.map(summary), b16: r.b16.length ? summary(r.b16) : null, samples: { b1: r.b1.flat().length, b16: r.b16.length } }];
       }),
     ),
   }));
