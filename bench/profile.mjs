@@ -6,17 +6,13 @@
 // kernel. Prints per network the milliseconds per kernel kind (mean over reps) and the convs
 // that cost most (with their shapes); writes JSON.
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as lib from '../dist/lib/index.js';
 import { randomModelFetcher } from './lib/random-model.mjs';
+import { benchArgs, root, writeResult } from './lib/cli.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
-const json = args.includes('--json');
-const log = (...a) => (json ? console.error : console.log)(...a);
+const { opt, json, log } = benchArgs();
 const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8'));
 const ids = opt('ids', Object.keys(spec.networks).join(',')).split(',');
 const reps = Number(opt('reps', 10));
@@ -63,7 +59,4 @@ for (const [id, n] of Object.entries(result.networks)) {
   log(`${id.padEnd(24)}${n.kernel_ms_median.toFixed(1).padStart(7)}${kinds.map((k) => (n.by_kind[k] ?? 0).toFixed(2).padStart(Math.max(8, k.length + 1))).join('')}`);
 }
 for (const [id, n] of Object.entries(result.networks)) log(`\n${id}: costliest convolutions\n${n.top_convs.map(([k, v]) => `  ${v.toFixed(2).padStart(6)} ms  ${k}`).join('\n')}`);
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
-log(`\nwrote ${outFile}`);
-if (json) console.log(JSON.stringify(result));
+writeResult(outFile, result, { json, log });
