@@ -29,7 +29,7 @@ for (const [key, run] of Object.entries(r.runs)) {
   const base = run.rows.find((x) => x.id === baseline);
   const rungs = Object.keys(base.sets).filter((s) => s !== 'val224');
   const setsFiles = (s) => base.sets[s].samples.b1 / r.rounds;
-  out.push(`#### ${run.backend} (tfjs \`${run.tfjsBackend}\`${run.isolated ? ', page cross-origin isolated' : ''}${run.adapter ? `, adapter: ${run.adapter}` : ''}), width ${run.width}`, '');
+  out.push(`#### ${run.backend} (tfjs \`${run.tfjsBackend}\`${run.isolated ? ', page cross-origin isolated' : ''}${run.adapter ? `, adapter: ${[run.adapter.vendor, run.adapter.architecture, run.adapter.description].filter(Boolean).join(" ")}` : ''}), width ${run.width}`, '');
   out.push(
     `Batch 1, ms per file (decode / prep / infer), mean over each set's files of their medians: val224 = ${setsFiles('val224')} Imagenette val files (224², 4:2:0); each ladder rung = ${setsFiles(rungs[0] ?? 'val224')} file(s). Speed-up = RGB ÷ network, same run.`,
     '',
