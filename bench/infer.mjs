@@ -15,7 +15,7 @@
 // the JSON summary: speedup_end_to_end (Chromium WebGPU, batch 16, val224),
 // speedup_end_to_end_wasm (Chromium WASM, batch 1, val224), latency_ms_wasm (same, total ms),
 // speedup_end_to_end_photos (Node WASM, median over the ladder's rungs), prep_ms_12mp
-// (Node, 4000×3000 4:2:0, median prep ms), first_ratio (first classify() / steady state).
+// (Node, the 4000×3000 4:2:0 files, mean prep ms), first_ratio (first classify() / steady state).
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -161,8 +161,14 @@ result.speedup_end_to_end = pickRatio('chromium-webgpu', (x) => x.sets.val224.ra
 result.speedup_end_to_end_wasm = pickRatio('chromium-wasm', (x) => x.sets.val224.ratio_b1);
 result.latency_ms_wasm = run('chromium-wasm') ? Object.fromEntries(run('chromium-wasm').rows.map((x) => [x.id, Number(x.sets.val224.b1.total.toFixed(1))])) : undefined;
 result.speedup_end_to_end_photos = pickRatio('node-wasm', (x) => median(rungs.map((r) => x.sets[`${r}px`].ratio_b1)));
-result.prep_ms_12mp = run('node-wasm') && rungs.includes(4000)
-  ? Object.fromEntries(run('node-wasm').rows.map((x) => [x.id, Number(x.sets['4000px'].b1.prep.toFixed(2))]))
+// the 4000×3000 4:2:0 files of the rung (baseline and progressive, EXIF 1 and 6), mean prep
+const rung4000 = pick('node-wasm').find((r) => r.name === '4000px')?.files ?? [];
+const is420 = rung4000.map((f) => f.sampling === '420');
+result.prep_ms_12mp = run('node-wasm') && rungs.includes(4000) && is420.some(Boolean)
+  ? Object.fromEntries(run('node-wasm').rows.map((x) => {
+      const v = x.sets['4000px'].files.filter((_, k) => is420[k]).map((t) => t.prep);
+      return [x.id, Number((v.reduce((a, b) => a + b, 0) / v.length).toFixed(2))];
+    }))
   : undefined;
 result.first_ratio = Object.fromEntries(Object.entries(result.runs).map(([k, v]) => [k, Object.fromEntries(v.rows.map((x) => [x.id, { val224: Number((x.sets.val224.first_ratio ?? 0).toFixed(2)), ...(x.sets['2000px'] ? { '2000px': Number((x.sets['2000px'].first_ratio ?? 0).toFixed(2)) } : {}) }]))]));
 mkdirSync(dirname(outFile), { recursive: true });
