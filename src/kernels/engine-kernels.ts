@@ -8,7 +8,7 @@ export const ENGINE_KERNELS = [
   'Add',
   'BatchMatMul',
   'Concat',
-  'Conv2DBackpropInput',
+  'DepthToSpace',
   'FusedBatchNorm',
   'FusedConv2D',
   'MaxPool',
@@ -17,6 +17,7 @@ export const ENGINE_KERNELS = [
   'Relu',
   'Reshape',
   'ResizeNearestNeighbor',
+  'Transpose',
   'ZerosLike',
 ] as const;
 

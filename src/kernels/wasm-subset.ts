@@ -8,7 +8,7 @@ import { registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { addConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/BatchMatMul';
 import { concatConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Concat';
-import { conv2DBackpropInputConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Conv2DBackpropInput';
+import { depthToSpaceConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/DepthToSpace';
 import { fusedBatchNormConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/FusedBatchNorm';
 import { fusedConv2DConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/FusedConv2D';
 import { maxPoolConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/MaxPool';
@@ -29,7 +29,7 @@ const configs: Record<EngineKernel, KernelConfig> = {
   Add: addConfig,
   BatchMatMul: batchMatMulConfig,
   Concat: concatConfig,
-  Conv2DBackpropInput: conv2DBackpropInputConfig,
+  DepthToSpace: depthToSpaceConfig,
   FusedBatchNorm: fusedBatchNormConfig,
   FusedConv2D: fusedConv2DConfig,
   MaxPool: maxPoolConfig,
@@ -38,9 +38,10 @@ const configs: Record<EngineKernel, KernelConfig> = {
   Relu: reluConfig,
   Reshape: reshapeConfig,
   ResizeNearestNeighbor: resizeNearestNeighborConfig,
+  Transpose: transposeConfig,
   ZerosLike: zerosLikeConfig,
 };
-// Kernels the ones above call inside the backend (Mean transposes and casts, Concat and the
-// resize use Identity / Cast): registered so the backend binds their WebAssembly functions.
-const internal = [castConfig, identityConfig, transposeConfig];
+// Kernels the ones above call inside the backend (Mean casts, Concat and the resize use
+// Identity / Cast): registered so the backend binds their WebAssembly functions.
+const internal = [castConfig, identityConfig];
 for (const c of [...Object.values(configs), ...internal]) registerKernel(c);

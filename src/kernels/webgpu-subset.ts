@@ -8,7 +8,7 @@ import { registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { addConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/BatchMatMul';
 import { concatConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Concat';
-import { conv2DBackpropInputConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Conv2DBackpropInput';
+import { depthToSpaceConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/DepthToSpace';
 import { fusedBatchNormConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/FusedBatchNorm';
 import { fusedConv2DConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/FusedConv2D';
 import { maxPoolConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/MaxPool';
@@ -17,6 +17,7 @@ import { onesLikeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/One
 import { reluConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Relu';
 import { reshapeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Reshape';
 import { resizeNearestNeighborConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/ResizeNearestNeighbor';
+import { transposeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Transpose';
 import { zerosLikeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/ZerosLike';
 import type { EngineKernel } from './engine-kernels.js';
 
@@ -26,7 +27,7 @@ const configs: Record<EngineKernel, KernelConfig> = {
   Add: addConfig,
   BatchMatMul: batchMatMulConfig,
   Concat: concatConfig,
-  Conv2DBackpropInput: conv2DBackpropInputConfig,
+  DepthToSpace: depthToSpaceConfig,
   FusedBatchNorm: fusedBatchNormConfig,
   FusedConv2D: fusedConv2DConfig,
   MaxPool: maxPoolConfig,
@@ -35,6 +36,7 @@ const configs: Record<EngineKernel, KernelConfig> = {
   Relu: reluConfig,
   Reshape: reshapeConfig,
   ResizeNearestNeighbor: resizeNearestNeighborConfig,
+  Transpose: transposeConfig,
   ZerosLike: zerosLikeConfig,
 };
 for (const c of Object.values(configs)) registerKernel(c);
