@@ -24,13 +24,18 @@ function copyModels(): Plugin {
 // One config for the demo (npm start / build:demo), the browser test pages
 // (e2e/pages, built by the e2e tests) and the Node tests (vitest).
 /**
- * Pages register only the kernels the engine runs for WebGPU and WASM (src/kernels/): the
- * package names resolve to the subset modules; their deep imports are untouched.
+ * The script-tag build registers only the kernels the engine runs for WebGPU and WASM
+ * (src/kernels/, scripts/build-script.mjs). The Node tests resolve the WASM backend to the
+ * same subset, so every network they run exercises it. The demo and the e2e pages keep the
+ * whole backends: built by Vite with the subsets, the demo failed to find WebGPU kernels for
+ * a DCT network (FusedBatchNorm "not registered") while the same network ran in the e2e page
+ * — not understood yet, so not shipped there.
  */
 export const kernelSubsets = {
   '@tensorflow/tfjs-backend-webgpu': resolve(import.meta.dirname, 'src/kernels/webgpu-subset.ts'),
   '@tensorflow/tfjs-backend-wasm': resolve(import.meta.dirname, 'src/kernels/wasm-subset.ts'),
 };
+const subsetAlias = Object.entries(kernelSubsets).map(([name, file]) => ({ find: new RegExp(`^${name.replace('/', '\\/')}$`), replacement: file }));
 
 // Cross-origin isolation (SharedArrayBuffer): what lets TensorFlow.js's WASM backend use threads.
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
@@ -40,9 +45,6 @@ export default defineConfig({
   plugins: [copyModels()],
   server: { headers: isolation },
   preview: { headers: isolation },
-  resolve: {
-    alias: Object.entries(kernelSubsets).map(([name, file]) => ({ find: new RegExp(`^${name.replace('/', '\\/')}$`), replacement: file })),
-  },
   build: {
     outDir: 'dist/demo',
     chunkSizeWarningLimit: 1500,
@@ -56,6 +58,7 @@ export default defineConfig({
   },
   worker: { format: 'es' },
   test: {
+    alias: subsetAlias,
     include: ['test/**/*.test.ts', 'e2e/**/*.test.ts'],
     globalSetup: ['test/harness/global-setup.mjs'],
     testTimeout: 120_000,

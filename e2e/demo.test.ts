@@ -186,6 +186,8 @@ describe('demo (built site)', () => {
       const page = await browser.newPage();
       await page.goto(`${plain.url}${sub}?models=shipped/`);
       await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+      page.on('console', (m) => m.type() === 'error' && console.error('PAGE', m.text()));
+      page.on('pageerror', (e) => console.error('PAGEERR', e.stack));
       await keepOnly(page, Object.keys(shipped));
       await page.waitForSelector('[data-testid="sample"] img');
       const samples = await page.$$eval('[data-testid="sample"] img', (els) => els.map((e) => (e as HTMLImageElement).src.split('/').pop()!));
@@ -195,6 +197,8 @@ describe('demo (built site)', () => {
         await doneSection(page, file);
         for (const [id, metrics] of Object.entries(shipped)) {
           const card = `[data-testid="image-result"][data-file="${file}"] [data-testid="result-card"][data-variant="${id}"]`;
+          const state = await page.$eval(card, (e) => `${(e as HTMLElement).dataset.state}: ${e.textContent}`);
+          expect(state, `${id} on ${file}`).toMatch(/^done/);
           const top1 = await page.$eval(`${card} [data-testid="top1"]`, (e) => (e as HTMLElement).dataset.class);
           expect(top1, `${id} on ${file}`).toBe(metrics.demo_samples[file]);
         }

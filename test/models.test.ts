@@ -35,8 +35,10 @@ describe('models/', () => {
       expect(metrics.ts_top1_agreement).toBeGreaterThanOrEqual(0.995);
       expect(metrics.top1).toBeGreaterThan(0.5); // trained: chance is 0.1
       expect(metrics.variants?.files).toBeGreaterThanOrEqual(300);
-      // `dctvision classify --json` on re-encoded, resized, rotated val files: within 3 points of val top-1
-      expect(Math.abs(metrics.variants!.top1_cli - metrics.top1)).toBeLessThanOrEqual(0.03);
+      // `dctvision classify --json` on re-encoded, resized, rotated val files loses at most 3 points
+      // against val top-1 (the variants come from the first 30 files of each class, which can be
+      // easier than the whole split: a variant set scoring higher is not a loss)
+      expect(metrics.variants!.top1_cli).toBeGreaterThanOrEqual(metrics.top1 - 0.03);
       expect(metrics.variants!.failed).toBe(0);
       // DCT networks: the fast input path (truncated frequencies, pixel route) costs ≤ 0.5 points
       // of top-1 against the exact operators on the same re-encoded files

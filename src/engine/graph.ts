@@ -31,7 +31,8 @@ export function forward(p: Plan, w: WeightMap, inputs: Record<string, tf.Tensor4
         case 'bn':
           // One kernel (x · scale + shift as a batch norm of mean 0, variance 1): tfjs-wasm's
           // broadcasting mul + add took 3.1 ms on the RGB input (224²×3), this 0.6 ms.
-          t.set(l.to!, tf.batchNorm(x!, tf.zerosLike(w[`${s.id}.shift`]), tf.onesLike(w[`${s.id}.scale`]), w[`${s.id}.shift`], w[`${s.id}.scale`], 0) as T4);
+          // (zeros and ones made as plain tensors: no kernel for them to need)
+          t.set(l.to!, tf.batchNorm(x!, tf.zeros([w[`${s.id}.shift`].size]) as tf.Tensor1D, tf.ones([w[`${s.id}.scale`].size]) as tf.Tensor1D, w[`${s.id}.shift`], w[`${s.id}.scale`], 0) as T4);
           break;
         case 'conv':
           t.set(l.to!, conv(x!, w, s.id, l.k!, l.stride!, l.relu ?? true));

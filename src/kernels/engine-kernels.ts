@@ -13,12 +13,10 @@ export const ENGINE_KERNELS = [
   'FusedConv2D',
   'MaxPool',
   'Mean',
-  'OnesLike',
   'Relu',
   'Reshape',
   'ResizeNearestNeighbor',
   'Transpose',
-  'ZerosLike',
 ] as const;
 
 export type EngineKernel = (typeof ENGINE_KERNELS)[number];

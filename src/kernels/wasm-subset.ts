@@ -13,11 +13,9 @@ import { fusedBatchNormConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels
 import { fusedConv2DConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/FusedConv2D';
 import { maxPoolConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/MaxPool';
 import { meanConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Mean';
-import { onesLikeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/OnesLike';
 import { reluConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Relu';
 import { reshapeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Reshape';
 import { resizeNearestNeighborConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/ResizeNearestNeighbor';
-import { zerosLikeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/ZerosLike';
 import { castConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Cast';
 import { identityConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Identity';
 import { transposeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Transpose';
@@ -34,12 +32,10 @@ const configs: Record<EngineKernel, KernelConfig> = {
   FusedConv2D: fusedConv2DConfig,
   MaxPool: maxPoolConfig,
   Mean: meanConfig,
-  OnesLike: onesLikeConfig,
   Relu: reluConfig,
   Reshape: reshapeConfig,
   ResizeNearestNeighbor: resizeNearestNeighborConfig,
   Transpose: transposeConfig,
-  ZerosLike: zerosLikeConfig,
 };
 // Kernels the ones above call inside the backend (Mean casts, Concat and the resize use
 // Identity / Cast): registered so the backend binds their WebAssembly functions.

@@ -13,12 +13,10 @@ import { fusedBatchNormConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kerne
 import { fusedConv2DConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/FusedConv2D';
 import { maxPoolConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/MaxPool';
 import { meanConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Mean';
-import { onesLikeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/OnesLike';
 import { reluConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Relu';
 import { reshapeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Reshape';
 import { resizeNearestNeighborConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/ResizeNearestNeighbor';
 import { transposeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/Transpose';
-import { zerosLikeConfig } from '@tensorflow/tfjs-backend-webgpu/dist/kernels/ZerosLike';
 import type { EngineKernel } from './engine-kernels.js';
 
 export * from '@tensorflow/tfjs-backend-webgpu/dist/base';
@@ -32,11 +30,9 @@ const configs: Record<EngineKernel, KernelConfig> = {
   FusedConv2D: fusedConv2DConfig,
   MaxPool: maxPoolConfig,
   Mean: meanConfig,
-  OnesLike: onesLikeConfig,
   Relu: reluConfig,
   Reshape: reshapeConfig,
   ResizeNearestNeighbor: resizeNearestNeighborConfig,
   Transpose: transposeConfig,
-  ZerosLike: zerosLikeConfig,
 };
 for (const c of Object.values(configs)) registerKernel(c);
