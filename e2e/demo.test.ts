@@ -27,9 +27,13 @@ const shipped = shippedModels();
 beforeAll(async () => {
   rmSync(host, { recursive: true, force: true });
   await build({ root, logLevel: 'warn', build: { outDir: site, emptyOutDir: true } });
-  for (const id of networkIds) cpSync(join(root, 'test/fixtures/parity', id), join(site, 'models', id), { recursive: true });
-  // The trained models as the build copied them (vite.config.ts), kept aside for ?models=shipped/.
+  // The trained models as the build copied them (vite.config.ts), kept aside for ?models=shipped/;
+  // the site's own models/ then holds the parity fixtures alone (no trained model's metrics.json).
   for (const id of Object.keys(shipped)) cpSync(join(root, 'models', id), join(site, 'shipped', id), { recursive: true });
+  for (const id of networkIds) {
+    rmSync(join(site, 'models', id), { recursive: true, force: true });
+    cpSync(join(root, 'test/fixtures/parity', id), join(site, 'models', id), { recursive: true });
+  }
   plain = await serve(host);
   strict = await serve(host, { 'content-security-policy': CSP });
   browser = await launchChromium({ webgpu: true });
@@ -186,8 +190,6 @@ describe('demo (built site)', () => {
       const page = await browser.newPage();
       await page.goto(`${plain.url}${sub}?models=shipped/`);
       await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-      page.on('console', (m) => m.type() === 'error' && console.error('PAGE', m.text()));
-      page.on('pageerror', (e) => console.error('PAGEERR', e.stack));
       await keepOnly(page, Object.keys(shipped));
       await page.waitForSelector('[data-testid="sample"] img');
       const samples = await page.$$eval('[data-testid="sample"] img', (els) => els.map((e) => (e as HTMLImageElement).src.split('/').pop()!));
