@@ -17,13 +17,13 @@ import torch
 import torch.nn.functional as F
 
 from .data import augment, network_inputs
-from .model import Network
+from .model import INPUT_BN_VAR_FLOOR, Network
 
 # The shipped zoo's recipe (docs/MODELS.md says how it was chosen).
 RECIPE = dict(
     optimizer="adamw", lr=2e-3, momentum=0.9, nesterov=True, weight_decay=0.05, label_smoothing=0.1,
     batch=128, warmup=0.15, schedule=[[128, 32], [176, 8], [224, 4]], quality=[50, 95], min_scale=0.35,
-    amp="bf16", width=0.25, seed=0)
+    amp="bf16", width=0.25, seed=0, input_bn_floor=INPUT_BN_VAR_FLOOR)
 
 
 def epochs_of(recipe):
@@ -58,7 +58,8 @@ class Run:
         self.steps_per_epoch = math.ceil(n_train / recipe["batch"])
         self.total_steps = epochs_of(recipe) * self.steps_per_epoch
         torch.manual_seed(recipe["seed"])
-        self.model = Network(network, recipe["width"], classes)
+        # recipes saved before the key existed trained without the floor
+        self.model = Network(network, recipe["width"], classes, input_bn_train_floor=recipe.get("input_bn_floor", 0.0))
         self.kind = self.model.plan["input"]["kind"]
         decay = [p for p in self.model.parameters() if p.ndim > 1]
         rest = [p for p in self.model.parameters() if p.ndim <= 1]
@@ -216,4 +217,6 @@ def describe(recipe):
     return dict(recipe, text=(f"{opt}, peak lr {recipe['lr']} (batch {recipe['batch']}), warm-up {recipe['warmup']:.0%} then cosine, "
                               f"weight decay {recipe['weight_decay']} (not on BN/bias), label smoothing {recipe['label_smoothing']}; "
                               f"{sched}; random resized crop ({recipe['min_scale']:.0%}-100% area) + flip, simulated JPEG "
-                              f"q{recipe['quality'][0]}-{recipe['quality'][1]} 4:2:0; {recipe['amp']} autocast"))
+                              f"q{recipe['quality'][0]}-{recipe['quality'][1]} 4:2:0; {recipe['amp']} autocast"
+                              + (f"; input BN variance floor {recipe['input_bn_floor']:g} in training as in inference"
+                                 if recipe.get("input_bn_floor") else "; input BN trained without a variance floor")))

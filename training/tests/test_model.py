@@ -65,3 +65,27 @@ class Builder(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InputNormalization(unittest.TestCase):
+    def test_training_floor_matches_batchnorm_above_it_and_clamps_below(self):
+        from dctvision_train.model import INPUT_BN_VAR_FLOOR, InputBatchNorm
+        torch.manual_seed(0)
+        x = torch.randn(8, 4, 6, 6) * torch.tensor([30.0, 5.0, 0.5, 0.01]).view(1, -1, 1, 1) + 3
+        plain, floored = torch.nn.BatchNorm2d(4).train(), InputBatchNorm(4, INPUT_BN_VAR_FLOOR).train()
+        for bn in (plain, floored):
+            bn.weight.data = torch.tensor([1.5, -0.5, 2.0, 1.0])
+            bn.bias.data = torch.tensor([0.1, 0.2, 0.3, 0.4])
+        a, b = plain(x), floored(x)
+        # channels whose batch variance is above the floor: exactly BatchNorm
+        self.assertTrue(torch.allclose(a[:, :2], b[:, :2], atol=1e-5))
+        # below it: divided by the floor's standard deviation, not amplified
+        mean, var = x[:, 2:].mean(dim=(0, 2, 3)), x[:, 2:].var(dim=(0, 2, 3), unbiased=False)
+        self.assertTrue((var < INPUT_BN_VAR_FLOOR).all())
+        want = (x[:, 2:] - mean.view(1, -1, 1, 1)) / (INPUT_BN_VAR_FLOOR + 1e-5) ** 0.5 * torch.tensor([2.0, 1.0]).view(1, -1, 1, 1) + torch.tensor([0.3, 0.4]).view(1, -1, 1, 1)
+        self.assertTrue(torch.allclose(b[:, 2:], want, atol=1e-5))
+        self.assertLess(b[:, 3].abs().max().item() - 0.4, 0.05)
+        # running statistics kept exactly as BatchNorm keeps them (inference applies the floor to them)
+        self.assertTrue(torch.allclose(plain.running_mean, floored.running_mean))
+        self.assertTrue(torch.allclose(plain.running_var, floored.running_var))
+        self.assertEqual(int(floored.num_batches_tracked), 1)
