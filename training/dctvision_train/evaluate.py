@@ -112,6 +112,7 @@ def main(argv=None):
         top1=round(top1_ok, 6), top5=round(top5_ok, 6), val_images=len(files),
         params=doc["params"], macs=doc["macs"], epochs=ck.get("epochs"), train_seconds=round(ck["train_seconds"], 1) if "train_seconds" in ck else None,
         hardware=ck.get("hardware"), recipe=ck.get("recipe"), class_ids=class_ids,
+        **({"repairs": ck["repairs"]} if ck.get("repairs") else {}),
         ts_top1_agreement=None if agreement is None else round(agreement, 6), ts_agreement_images=n_ts,
         ts_backend=ts["backend"] if n_ts else None, refused_files=refused, variants=variants, ci_sample=ci_sample, demo_samples=demo_samples,
         evaluated=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from .data import augment, list_images, load_pixels, network_inputs
 from .model import Network
+from .trainer import half_weights
 
 
 def parse(argv=None):
@@ -185,7 +186,7 @@ def fit(args, data, ctx):
     if rank == 0:
         hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
         torch.save(dict(network=args.network, width=args.width, classes=len(class_ids), class_ids=class_ids,
-                        class_names=class_names, state_dict={k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
+                        class_names=class_names, state_dict=half_weights(model.state_dict()),
                         epochs=epoch + 1, steps=step, train_seconds=train_seconds, hardware=f"{hardware} x{world}",
                         recipe=recipe, torch=torch.__version__), out / "last.pt")
         print(f"saved {out / 'last.pt'} after {train_seconds:.1f}s", flush=True)

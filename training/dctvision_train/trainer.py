@@ -50,6 +50,15 @@ def hardware():
     return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads)"
 
 
+def half_weights(state_dict):
+    """float16 weights, float32 BatchNorm statistics: an input BN's running variance is the
+    squared scale of raw DCT coefficients (Y's DC: ~1e5), past float16's 65504, and an inf
+    there folds to a zero scale - the channel silently dropped (it cost Late-Concat-RFA its
+    luma DC in its first export)."""
+    return {k: v.half() if v.is_floating_point() and not k.endswith(("running_mean", "running_var")) else v
+            for k, v in state_dict.items()}
+
+
 class Run:
     def __init__(self, network, recipe, classes, n_train, class_ids=None, class_names=None):
         self.network, self.recipe, self.classes = network, dict(recipe), classes
@@ -106,7 +115,7 @@ class Run:
         hw = sorted({e["hardware"] for e in self.log})
         return dict(network=self.network, width=self.recipe["width"], classes=self.classes, class_ids=self.class_ids,
                     class_names=self.class_names,
-                    state_dict={k: v.half() if v.is_floating_point() else v for k, v in self.model.state_dict().items()},
+                    state_dict=half_weights(self.model.state_dict()),
                     epochs=self.epoch, steps=self.step, train_seconds=self.train_seconds, hardware="; ".join(hw),
                     recipe=describe(self.recipe), torch=torch.__version__)
 

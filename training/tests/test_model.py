@@ -89,3 +89,15 @@ class InputNormalization(unittest.TestCase):
         self.assertTrue(torch.allclose(plain.running_mean, floored.running_mean))
         self.assertTrue(torch.allclose(plain.running_var, floored.running_var))
         self.assertEqual(int(floored.num_batches_tracked), 1)
+
+
+class FinalCheckpoint(unittest.TestCase):
+    def test_batchnorm_statistics_keep_float32_past_float16_range(self):
+        from dctvision_train.trainer import half_weights
+        m = Network("late-concat", 0.125, 10)
+        m.layers["l0"].running_var.fill_(1.2e5)  # Y's DC: larger than float16's 65504
+        sd = half_weights(m.state_dict())
+        self.assertEqual(sd["layers.l0.running_var"].dtype, torch.float32)
+        self.assertTrue(torch.isfinite(sd["layers.l0.running_var"]).all())
+        self.assertEqual(sd["layers.l0.weight"].dtype, torch.float16)
+        self.assertTrue(all(v.dtype == torch.float16 for k, v in sd.items() if k.endswith("conv.weight")))
