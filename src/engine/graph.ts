@@ -19,6 +19,30 @@ function conv(x: T4, w: WeightMap, id: string, k: number, stride: number, relu: 
   });
 }
 
+/**
+ * Adds the constant tensors forward() reads besides the trained ones, made once at load instead
+ * of on every call: each input normalization's mean 0 / variance 1 (`<id>.zeros`, `<id>.ones`),
+ * and for a non-overlapping transposed conv (k = stride) its 1×1-conv filter (`<id>.pointwise`):
+ * channel (i·k + j)·cout + co of it is filter[i, j, co, :].
+ */
+export function prepareWeights(p: Plan, w: WeightMap): WeightMap {
+  const extra = tf.tidy(() => {
+    const out: WeightMap = {};
+    for (const s of p.steps) {
+      const l = s.layer;
+      if (l.op === 'bn') {
+        out[`${s.id}.zeros`] = tf.zeros([s.channels!]);
+        out[`${s.id}.ones`] = tf.ones([s.channels!]);
+      } else if (l.op === 'deconv' && l.k === l.stride) {
+        const k = l.k!;
+        out[`${s.id}.pointwise`] = tf.reshape(tf.transpose(w[`${s.id}.w`], [3, 0, 1, 2]), [1, 1, s.cin!, k * k * s.cout!]);
+      }
+    }
+    return out;
+  });
+  return { ...w, ...extra };
+}
+
 /** Runs the network on a batch; `inputs` are NHWC tensors named as the spec's inputs. Returns logits [N, classes]. */
 export function forward(p: Plan, w: WeightMap, inputs: Record<string, tf.Tensor4D>): tf.Tensor2D {
   return tf.tidy(() => {
@@ -31,8 +55,7 @@ export function forward(p: Plan, w: WeightMap, inputs: Record<string, tf.Tensor4
         case 'bn':
           // One kernel (x · scale + shift as a batch norm of mean 0, variance 1): tfjs-wasm's
           // broadcasting mul + add took 3.1 ms on the RGB input (224²×3), this 0.6 ms.
-          // (zeros and ones made as plain tensors: no kernel for them to need)
-          t.set(l.to!, tf.batchNorm(x!, tf.zeros([w[`${s.id}.shift`].size]) as tf.Tensor1D, tf.ones([w[`${s.id}.scale`].size]) as tf.Tensor1D, w[`${s.id}.shift`], w[`${s.id}.scale`], 0) as T4);
+          t.set(l.to!, tf.batchNorm(x!, w[`${s.id}.zeros`] as tf.Tensor1D, w[`${s.id}.ones`] as tf.Tensor1D, w[`${s.id}.shift`], w[`${s.id}.scale`], 0) as T4);
           break;
         case 'conv':
           t.set(l.to!, conv(x!, w, s.id, l.k!, l.stride!, l.relu ?? true));
@@ -45,9 +68,8 @@ export function forward(p: Plan, w: WeightMap, inputs: Record<string, tf.Tensor4
             // Non-overlapping (k = stride): each input pixel writes its own k×k block, i.e. a
             // 1×1 conv to k·k·cout channels, then depth-to-space. tfjs-wasm's transposed conv
             // is a plain loop (5.5 ms of Deconvolution-RFA's 40 in bench:profile); this runs on
-            // XNNPACK. Channel (i·k + j)·cout + co of the 1×1 filter is filter[i, j, co, :].
-            const cin = filter.shape[3];
-            const pointwise = tf.reshape(tf.transpose(filter, [3, 0, 1, 2]), [1, 1, cin, k * k * s.cout!]) as tf.Tensor4D;
+            // XNNPACK (its 1×1 filter made once, by prepareWeights).
+            const pointwise = w[`${s.id}.pointwise`] as tf.Tensor4D;
             t.set(l.to!, tf.depthToSpace(tf.fused.conv2d({ x: x!, filter: pointwise, strides: 1, pad: 'valid' }), k, 'NHWC'));
           } else {
             const outShape: [number, number, number, number] = [n, (h - 1) * l.stride! + k, (wd - 1) * l.stride! + k, s.cout!];

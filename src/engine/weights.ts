@@ -5,7 +5,7 @@
  * checked against the plan before anything runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WeightMap } from './graph.js';
+import { prepareWeights, type WeightMap } from './graph.js';
 import { isNode, resolveUrl } from '../util/env.js';
 import { plan, specDocument, weightShapes, type NetworkSpec, type Plan } from './plan.js';
 
@@ -159,11 +159,13 @@ export async function loadWeights(
     offset += b.byteLength;
   }
   const make = (): WeightMap => {
+    let decoded: WeightMap;
     try {
-      return tf.io.decodeWeights(all.buffer, specs) as WeightMap;
+      decoded = tf.io.decodeWeights(all.buffer, specs) as WeightMap;
     } catch (e) {
       throw new WeightsError(`cannot decode the weights of ${jsonUrl.href}: ${(e as Error).message}`, { reason: 'mismatch' });
     }
+    return prepareWeights(p, decoded);
   };
   const weights = opts.allocate ? await opts.allocate(make) : make();
   return { json, plan: p, weights };
