@@ -16,20 +16,16 @@
 // speedup_end_to_end_wasm (Chromium WASM, batch 1, val224), latency_ms_wasm (same, total ms),
 // speedup_end_to_end_photos (Node WASM, median over the ladder's rungs), prep_ms_12mp
 // (Node, the 4000×3000 4:2:0 files, mean prep ms), first_ratio (first classify() / steady state).
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { buildPages, launchChromium, serve } from '../test/harness/browser.mjs';
+import { benchArgs, root, writeResult } from './lib/cli.mjs';
 import { makeLadder, RUNGS } from './lib/ladder.mjs';
 import { measure, median } from './lib/measure.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
-const quick = args.includes('--quick');
-const json = args.includes('--json');
-const log = (...a) => (json ? console.error : console.log)(...a);
+const { opt, json, log, has } = benchArgs();
+const quick = has('quick');
 const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8'));
 const baseline = Object.keys(spec.networks).find((id) => spec.networks[id].baseline);
 const ids = opt('ids', Object.keys(spec.networks).join(',')).split(',');
@@ -171,10 +167,6 @@ result.prep_ms_12mp = run('node-wasm') && rungs.includes(4000) && is420.some(Boo
     }))
   : undefined;
 result.first_ratio = Object.fromEntries(Object.entries(result.runs).map(([k, v]) => [k, Object.fromEntries(v.rows.map((x) => [x.id, { val224: Number((x.sets.val224.first_ratio ?? 0).toFixed(2)), ...(x.sets['2000px'] ? { '2000px': Number((x.sets['2000px'].first_ratio ?? 0).toFixed(2)) } : {}) }]))]));
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
-log(`\nwrote ${outFile}`);
-if (json) {
-  const { speedup_end_to_end, speedup_end_to_end_wasm, latency_ms_wasm, speedup_end_to_end_photos, prep_ms_12mp, first_ratio } = result;
-  console.log(JSON.stringify({ speedup_end_to_end, speedup_end_to_end_wasm, latency_ms_wasm, speedup_end_to_end_photos, prep_ms_12mp, first_ratio }));
-}
+const { speedup_end_to_end, speedup_end_to_end_wasm, latency_ms_wasm, speedup_end_to_end_photos, prep_ms_12mp, first_ratio } = result;
+log('');
+writeResult(outFile, result, { json, log, summary: { speedup_end_to_end, speedup_end_to_end_wasm, latency_ms_wasm, speedup_end_to_end_photos, prep_ms_12mp, first_ratio } });

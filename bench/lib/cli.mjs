@@ -16,10 +16,13 @@ export function benchArgs(argv = process.argv.slice(2)) {
   return { opt, json, log, has: (name) => argv.includes(`--${name}`) };
 }
 
-/** Writes the result file, says so, and with --json prints the result as stdout's last line. */
-export function writeResult(outFile, result, { json, log }) {
+/**
+ * Writes the result file, says so, and with --json prints the result (or `summary`, when the
+ * file holds more than a line should) as stdout's last line.
+ */
+export function writeResult(outFile, result, { json, log, summary = result }) {
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
   log(`wrote ${outFile}`);
-  if (json) console.log(JSON.stringify(result));
+  if (json) console.log(JSON.stringify(summary));
 }
