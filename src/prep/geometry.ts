@@ -228,7 +228,7 @@ const keepThreshold = (n: number): number => (n === 1 ? 32 : 12 / n);
 
 /**
  * `truncate`: read only the frequencies the output can use (see above and keepThreshold).
- * False keeps all 64 (what the WebGPU kernels read).
+ * False keeps all 64 (the exact operators: PipelineOptions.exact).
  */
 export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2, opts: { truncate?: boolean } = {}): PrepPlan {
   if (size % 8 || chromaSize % 8 || size % chromaSize) throw new RangeError(`output sizes ${size}/${chromaSize} must be multiples of 8, chroma dividing luma`);

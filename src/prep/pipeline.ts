@@ -94,7 +94,8 @@ export class InputPipeline {
       return { kind: 'rgb', data: rgb.data, width: rgb.width, height: rgb.height, orientation: rgb.orientation };
     }
     // Raw int16 coefficients: the preparation dequantizes only what it reads (on WebGPU, in
-    // the kernels); on the CPU the decoder stores only the frequencies the plan will read.
+    // the kernels), and the decoder stores only the frequencies the plan will read (what is
+    // copied out of WebAssembly, and on WebGPU uploaded, is that much smaller).
     return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep: this.keepFor(bytes) }) };
   }
 
@@ -132,7 +133,7 @@ export class InputPipeline {
    * plan then serves the decoded image); undefined (keep all) when the header cannot say.
    */
   private keepFor(bytes: Uint8Array): number[] | undefined {
-    if (this.gpuPrep || this.exact) return undefined;
+    if (this.exact) return undefined;
     let h;
     try {
       h = readJpegHeader(bytes, this.limits.maxPixels);
@@ -161,8 +162,7 @@ export class InputPipeline {
       this.plans.delete(key); // most recently used last
     } else {
       if (this.geometry.kind !== 'dct') throw new TypeError('not a DCT network');
-      // The WebGPU kernels read whole planes; the CPU path reads only the frequencies it needs.
-      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize, { truncate: !this.gpuPrep && !this.exact });
+      const plan = planPrep(img, this.geometry.size, this.geometry.chromaSize, { truncate: !this.exact });
       entry = { plan };
       if (this.plans.size >= PLAN_CACHE) {
         const oldest = this.plans.keys().next().value!;

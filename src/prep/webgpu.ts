@@ -3,7 +3,8 @@
  * (backend.runWebGPUProgram), two passes per plane:
  *
  *   rows: T = A_r · deq(C)   (or A_r · deq(C)ᵀ)  — reads the raw int16 coefficients
- *         (uploaded as they come from the decoder, two per 32-bit word) and the
+ *         (uploaded as they come from the decoder, two per 32-bit word: for a large
+ *         photo only each block's n×n lowest frequencies, what the plan reads) and the
  *         quantization table, so dequantization costs nothing extra;
  *   cols: out = T · A_cᵀ     — written straight in the network's [by][bx][64] layout.
  *
@@ -25,7 +26,7 @@ class RowsProgram implements WebGPUProgram {
   shaderKey: string;
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
-  uniforms = 'tCols : i32, aCols : i32, srcBlocksX : i32, realCols : i32,';
+  uniforms = 'tCols : i32, aCols : i32, srcBlocksX : i32, realCols : i32, n : i32, kept : i32,';
   workgroupSize: [number, number, number] = [64, 1, 1];
   size = true;
   constructor(outRows: number, tColsPadded: number, readonly transpose: boolean) {
@@ -35,13 +36,16 @@ class RowsProgram implements WebGPUProgram {
     this.shaderKey = `dctv_prep_rows_${transpose ? 't' : 'n'}`;
   }
   getUserCode(): string {
-    // C holds int16 pairs in int32 words (little-endian: element 2k in the low half).
+    // C holds int16 pairs in int32 words (little-endian: element 2k in the low half), each
+    // block's kept² lowest frequencies; P's row r is block r / n's frequency r % n.
     return `
       fn coef(r : i32, c : i32) -> f32 {
-        let e = (((r >> 3) * uniforms.srcBlocksX + (c >> 3)) << 6) + ((r & 7) << 3) + (c & 7);
+        let v = r % uniforms.n;
+        let u = c % uniforms.n;
+        let e = ((r / uniforms.n) * uniforms.srcBlocksX + c / uniforms.n) * uniforms.kept * uniforms.kept + v * uniforms.kept + u;
         let w = C[e >> 1];
-        let v = select((w << 16) >> 16, w >> 16, (e & 1) == 1);
-        return f32(v) * f32(Q[((r & 7) << 3) + (c & 7)]);
+        let x = select((w << 16) >> 16, w >> 16, (e & 1) == 1);
+        return f32(x) * f32(Q[(v << 3) + u]);
       }
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -121,7 +125,6 @@ export class GpuPrepPlan {
       return b;
     };
     this.planes = plan.planes.map((p) => {
-      if (p.n !== 8) throw new RangeError('the WebGPU kernels read all 64 coefficients: plan with truncate: false');
       const r = denseAxis(p.rows);
       const c = denseAxis(p.cols);
       const arCols = bucket(p.rows.in);
@@ -142,8 +145,9 @@ export class GpuPrepPlan {
 }
 
 export interface RawPlane {
-  /** Raw quantized coefficients, [blocksY][blocksX][64]. */
+  /** Raw quantized coefficients, [blocksY][blocksX][kept²] (kept: 8 unless decoded with `keep`). */
   coefficients: Int16Array;
+  kept?: number;
   quantTable: Uint16Array;
   blocksX: number;
   blocksY: number;
@@ -155,18 +159,21 @@ export function prepareWebGPU(gpu: GpuPrepPlan, components: RawPlane[]): { y: tf
   const out: tf.Tensor4D[] = [];
   for (const t of gpu.planes) {
     const src = components[t.p.component];
-    const words = bucket(src.coefficients.length / 2);
-    const packed = new Int32Array(words);
-    packed.set(new Int32Array(src.coefficients.buffer, src.coefficients.byteOffset, src.coefficients.length / 2));
+    const kept = src.kept ?? 8;
+    if (t.p.n > kept) throw new RangeError(`the plan reads ${t.p.n}×${t.p.n} frequencies per block but only ${kept}×${kept} were decoded`);
+    const packed = new Int32Array(bucket(Math.ceil(src.coefficients.length / 2)));
+    new Int16Array(packed.buffer).set(src.coefficients);
     const c = tf.tensor1d(packed, 'int32');
     const q = tf.tensor1d(Int32Array.from(src.quantTable), 'int32');
-    const tColsReal = t.p.transpose ? src.blocksY * 8 : src.blocksX * 8;
+    const tColsReal = (t.p.transpose ? src.blocksY : src.blocksX) * t.p.n;
     const rows = new RowsProgram(t.p.rows.out, t.tCols, t.p.transpose);
     const tInfo = backend.runWebGPUProgram(rows, [c, q, t.ar, t.lr], 'float32', [
       { type: 'int32', data: [t.tCols] },
       { type: 'int32', data: [t.ar.shape[1]!] },
       { type: 'int32', data: [src.blocksX] },
       { type: 'int32', data: [tColsReal] },
+      { type: 'int32', data: [t.p.n] },
+      { type: 'int32', data: [kept] },
     ]);
     const cols = new ColsProgram(t.p.outBlocks);
     const oInfo = backend.runWebGPUProgram(cols, [tInfo, t.ac, t.lc], 'float32', [
