@@ -49,6 +49,9 @@ def main(argv=None):
             p.error("--checkpoint needs --out")
         # Our own checkpoints: dicts of tensors and builtins (torch 1.13 has no weights_only).
         ck = torch.load(args.checkpoint, map_location="cpu")
+        bad = [k for k, v in ck["state_dict"].items() if v.is_floating_point() and not torch.isfinite(v).all()]
+        if bad:  # an inf BN variance folds to a zero scale: the channel would vanish silently
+            raise SystemExit(f"{args.checkpoint}: non-finite tensors {bad}; python3 -m dctvision_train.recalibrate repairs input-BN statistics")
         model = Network(ck["network"], ck["width"], ck["classes"])
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
         model.eval().fold_()

@@ -89,6 +89,34 @@ class TinyPipeline(unittest.TestCase):
             for k, v in a["state_dict"].items():
                 self.assertTrue(torch.equal(v, b["state_dict"][k]), k)
 
+    def test_overflowed_statistics_are_refused_then_repaired(self):
+        """A final checkpoint whose input-BN variance overflowed float16 (inf) is refused by the
+        evaluation, and recalibrate replaces exactly that entry with a finite estimate."""
+        import torch
+        from dctvision_train.model import Network
+        from dctvision_train.trainer import RECIPE, describe, half_weights
+        net = Network("late-concat", 0.125, 10)
+        sd = half_weights(net.state_dict())
+        sd["layers.l0.running_var"][0] = float("inf")
+        kept = sd["layers.l0.running_var"][1:].clone()
+        recipe = describe(dict(RECIPE, batch=8, schedule=[[32, 1]]))
+        with tempfile.TemporaryDirectory() as d:
+            ck = Path(d) / "ck.pt"
+            torch.save(dict(network="late-concat", width=0.125, classes=10, state_dict=sd, recipe=recipe), ck)
+            r = subprocess.run([sys.executable, "-m", "dctvision_train.evaluate", "--checkpoint", str(ck), "--out", str(Path(d) / "m")],
+                               capture_output=True, text=True, cwd=ROOT / "training")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("non-finite tensors ['layers.l0.running_var']", r.stderr)
+            self.assertFalse((Path(d) / "m").exists())
+            self.assertIn("layers.l0 channels [0]", self.run_script("recalibrate", str(ck), "--batches", "2", "--data", str(DATA)))
+            fixed = torch.load(ck)
+            var = fixed["state_dict"]["layers.l0.running_var"]
+            self.assertEqual(var.dtype, torch.float32)
+            self.assertTrue(torch.isfinite(var).all())
+            self.assertGreater(float(var[0]), 1e4)  # Y's DC: the variance of 8x the block means
+            self.assertTrue(torch.equal(var[1:], kept))
+            self.assertEqual(len(fixed["repairs"]), 1)
+
 
 if __name__ == "__main__":
     unittest.main()
