@@ -42,6 +42,8 @@ class TinyPipeline(unittest.TestCase):
                 self.assertEqual(m["variants"]["files"], 10)
                 self.assertEqual(m["variants"]["failed"], 0)
                 self.assertGreaterEqual(m["variants"]["cli_pytorch_agreement"], 0.9)
+                # and the val top-1 of the ten files they were made from, the like-for-like reference
+                self.assertIn(round(m["variants"]["top1_sources"] * 10, 6), [float(k) for k in range(11)])
                 doc = json.loads((model / "model.json").read_text())
                 self.assertEqual(doc["classNames"][:2], ["tench", "English springer"])
                 self.assertEqual(doc["weightsManifest"][0]["weights"][0]["quantization"], {"dtype": "float16"})
