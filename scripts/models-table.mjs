@@ -25,7 +25,8 @@ for (const id of Object.keys(spec)) {
   const p = paper[id];
   const pTop1 = 100 - p.top1Error;
   const pDelta = pTop1 - (100 - paper[baseline].top1Error);
-  const delta = m && base && id !== baseline ? `${(100 * (m.top1 - base.top1)).toFixed(1)}` : '—';
+  const d = m && base ? 100 * (m.top1 - base.top1) : 0;
+  const delta = m && base && id !== baseline ? `${d >= 0 ? '+' : ''}${d.toFixed(1)}` : '—';
   const train = m?.train_seconds ? `${(m.train_seconds / 3600).toFixed(2)} h, ${m.hardware}` : '—';
   rows.push(
     `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.epochs ?? '—'} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : (pDelta >= 0 ? '+' : '') + pDelta.toFixed(1)}) |`,
