@@ -3,8 +3,9 @@
 //
 // Where inference time goes on TensorFlow.js's WASM backend (Node, the CLI's backend): every
 // network (random weights, width 0.25) classifies one 224² val file; tf.profile() times each
-// kernel. Prints per network the milliseconds per kernel kind (mean over reps) and the convs
-// that cost most (with their shapes); writes JSON.
+// kernel. Prints per network the milliseconds per kernel kind (mean over reps), the forward
+// pass alone (inputs already tensors: no decode, no prep, no profiler; median over reps — the
+// ceiling of any end-to-end ratio) and the convs that cost most (with their shapes); writes JSON.
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,8 @@ const file = new Uint8Array(readFileSync(join(valDir, cls, readdirSync(join(valD
 const decoder = new lib.DecoderPool({ size: 1 });
 const result = { date: new Date().toISOString(), reps, networks: {} };
 for (const id of ids) {
-  const m = await lib.load(id, { modelUrl: `mem://${id}/`, fetcher: await randomModelFetcher(lib, id, 0.25, 10), decoder, backend: 'wasm' });
+  const fetcher = await randomModelFetcher(lib, id, 0.25, 10);
+  const m = await lib.load(id, { modelUrl: `mem://${id}/`, fetcher, decoder, backend: 'wasm' });
   for (let i = 0; i < 5; i++) await m.classify(file);
   const byKind = {};
   const byLayer = {};
@@ -44,8 +46,25 @@ for (const id of ids) {
     totals.push(total);
   }
   m.dispose();
+  // the forward pass alone, on the same backend (load() left it active)
+  const net = await lib.loadWeights(new URL(`mem://${id}/`), { fetcher });
+  const inputs = Object.fromEntries(Object.entries(net.plan.inputs).map(([k, shape]) => [k, tf.randomUniform([1, ...shape])]));
+  const fwd = () => {
+    const y = lib.forward(net.plan, net.weights, inputs);
+    y.dataSync();
+    y.dispose();
+  };
+  for (let i = 0; i < 5; i++) fwd();
+  const fwdMs = [];
+  for (let i = 0; i < 3 * reps; i++) {
+    const t0 = performance.now();
+    fwd();
+    fwdMs.push(performance.now() - t0);
+  }
+  tf.dispose([...Object.values(inputs), ...Object.values(net.weights)]);
   totals.sort((a, b) => a - b);
-  result.networks[id] = { kernel_ms_median: totals[totals.length >> 1], by_kind: byKind, top_convs: Object.entries(byLayer).sort((a, b) => b[1] - a[1]).slice(0, 5) };
+  fwdMs.sort((a, b) => a - b);
+  result.networks[id] = { kernel_ms_median: totals[totals.length >> 1], forward_ms_median: fwdMs[fwdMs.length >> 1], by_kind: byKind, top_convs: Object.entries(byLayer).sort((a, b) => b[1] - a[1]).slice(0, 5) };
 }
 decoder.terminate();
 
@@ -53,10 +72,12 @@ const kinds = [...new Set(Object.values(result.networks).flatMap((n) => Object.k
   const sum = (k) => Object.values(result.networks).reduce((s, n) => s + (n.by_kind[k] ?? 0), 0);
   return sum(b) - sum(a);
 });
-log(`\nkernel ms per classification, WASM backend in Node (mean of ${reps}; sum = median of the per-call sums)`);
-log(`${'network'.padEnd(24)}${'sum'.padStart(7)}${kinds.map((k) => k.padStart(Math.max(8, k.length + 1))).join('')}`);
+log(`\nWASM backend in Node: forward = the forward pass alone, median of ${3 * reps} (×base: the baseline's ÷ this one's); kernel ms per classification under tf.profile (mean of ${reps}; sum = median of the per-call sums)`);
+const base = result.networks[lib.baselineId()];
+log(`${'network'.padEnd(24)}${'forward'.padStart(8)}${'×base'.padStart(7)}${'sum'.padStart(7)}${kinds.map((k) => k.padStart(Math.max(8, k.length + 1))).join('')}`);
 for (const [id, n] of Object.entries(result.networks)) {
-  log(`${id.padEnd(24)}${n.kernel_ms_median.toFixed(1).padStart(7)}${kinds.map((k) => (n.by_kind[k] ?? 0).toFixed(2).padStart(Math.max(8, k.length + 1))).join('')}`);
+  const ratio = base ? (base.forward_ms_median / n.forward_ms_median).toFixed(2) : '-';
+  log(`${id.padEnd(24)}${n.forward_ms_median.toFixed(1).padStart(8)}${ratio.padStart(7)}${n.kernel_ms_median.toFixed(1).padStart(7)}${kinds.map((k) => (n.by_kind[k] ?? 0).toFixed(2).padStart(Math.max(8, k.length + 1))).join('')}`);
 }
 for (const [id, n] of Object.entries(result.networks)) log(`\n${id}: costliest convolutions\n${n.top_convs.map(([k, v]) => `  ${v.toFixed(2).padStart(6)} ms  ${k}`).join('\n')}`);
 writeResult(outFile, result, { json, log });
