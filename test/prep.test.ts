@@ -81,6 +81,18 @@ describe('DCT-domain preparation matches the pixel-domain reference', () => {
       expect(relL2([ours.y, ours.cb, ours.cr], [ref.y, ref.cb, ref.cr])).toBeGreaterThan(0.1);
     }
   });
+  it('refuses a plan that reads more frequencies than were decoded', () => {
+    const bytes = new Uint8Array(readFileSync(source('1000x750-420', 1000, 750, ['-sample', '2x2'])));
+    const img = decoder.decode(bytes);
+    const plan = planPrep(img);
+    const keep = plan.planes.map((p) => p.n);
+    expect(Math.max(...keep)).toBeLessThan(8);
+    const asPlanned = decoder.decode(bytes, { keep });
+    expect(() => prepareCpu(plan, asPlanned.components)).not.toThrow();
+    expect(() => prepareCpu(planPrep(img, 224, 112, { truncate: false }), asPlanned.components)).toThrow(RangeError);
+    const fewer = decoder.decode(bytes, { keep: keep.map((n) => n / 2) });
+    expect(() => prepareCpu(plan, fewer.components)).toThrow(/only \d×\d were decoded/);
+  });
   it('reports the measured errors', () => {
     console.log(`relative L2 error, DCT domain vs pixel domain:\n  ${measured.join('\n  ')}`);
     expect(measured.length).toBe(cases.reduce((a, c) => a + c[4].length, 0));

@@ -3,7 +3,7 @@
  * without custom kernels (WebGL, WASM, CPU, Node), and what the WebGPU kernels are tested
  * against.
  */
-import type { AxisMap, PlanePrep, PrepPlan } from './geometry.js';
+import { keptFrequencies, type AxisMap, type PlanePrep, type PrepPlan } from './geometry.js';
 
 export interface NetworkPlanes {
   /** NHWC (one image), dequantized coefficients: y [size/8, size/8, 64], cb/cr [chromaSize/8, chromaSize/8, 64]. */
@@ -37,8 +37,7 @@ export function prepareCpu(plan: PrepPlan, planes: Plane[], dequantize = false):
  */
 function applyPlane(pp: PlanePrep, src: Plane, dequantize: boolean): Float32Array {
   const { rows, cols, n } = pp;
-  const kept = src.kept ?? 8;
-  if (n > kept) throw new RangeError(`the plan reads ${n}×${n} frequencies per block but only ${kept}×${kept} were decoded`);
+  const kept = keptFrequencies(pp, src);
   const q = new Float32Array(64).fill(1);
   if (dequantize) for (let k = 0; k < 64; k++) q[k] = src.quantTable![k];
   if (pp.pixels && kept === 8) return applyPlanePixels(pp, src, q);

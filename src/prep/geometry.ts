@@ -80,6 +80,13 @@ export interface PrepPlan {
   identity: boolean;
 }
 
+/** Frequencies per block and axis present in a source (8 unless decoded with `keep`); refuses a plan that reads more. */
+export function keptFrequencies(pp: PlanePrep, src: { kept?: number }): number {
+  const kept = src.kept ?? 8;
+  if (pp.n > kept) throw new RangeError(`the plan reads ${pp.n}×${pp.n} frequencies per block but only ${kept}×${kept} were decoded`);
+  return kept;
+}
+
 /** How an EXIF orientation maps output axes to source axes: `transpose` (output rows run along the source x), then flips of the output rows / columns. */
 const ORIENT: Record<number, { transpose: boolean; flipRows: boolean; flipCols: boolean }> = {
   1: { transpose: false, flipRows: false, flipCols: false },

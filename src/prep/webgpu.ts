@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
-import { denseAxis, type PlanePrep, type PrepPlan } from './geometry.js';
+import { denseAxis, keptFrequencies, type PlanePrep, type PrepPlan } from './geometry.js';
 
 /** Round up to a bucket: multiples of 512 below 4096, then of 4096. */
 export const bucket = (n: number) => (n <= 4096 ? Math.ceil(n / 512) * 512 : Math.ceil(n / 4096) * 4096);
@@ -159,8 +159,7 @@ export function prepareWebGPU(gpu: GpuPrepPlan, components: RawPlane[]): { y: tf
   const out: tf.Tensor4D[] = [];
   for (const t of gpu.planes) {
     const src = components[t.p.component];
-    const kept = src.kept ?? 8;
-    if (t.p.n > kept) throw new RangeError(`the plan reads ${t.p.n}×${t.p.n} frequencies per block but only ${kept}×${kept} were decoded`);
+    const kept = keptFrequencies(t.p, src);
     const packed = new Int32Array(bucket(Math.ceil(src.coefficients.length / 2)));
     new Int16Array(packed.buffer).set(src.coefficients);
     const c = tf.tensor1d(packed, 'int32');
