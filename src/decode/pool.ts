@@ -8,7 +8,7 @@
  */
 import { DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
-import type { DctImage, DecodeOptions, RgbDecodeOptions, RgbImage } from './types.js';
+import type { DctImage, DecodeOptions, LimitOptions, RgbDecodeOptions, RgbImage } from './types.js';
 import { checkSize, compileDecoderWasm } from './wasm.js';
 import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
@@ -146,25 +146,28 @@ export class DecoderPool {
   }
 
   decode(input: JpegInput, options: DecodeOptions & RequestOptions = {}): Promise<DctImage> {
-    const { signal, transferInput, ...opts } = options;
-    const bytes = toBytes(input);
-    try {
-      checkSize(bytes, opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.submit((id) => ({ type: 'dct', id, bytes, options: opts }), transferInput ? [bytes.buffer] : [], signal);
+    return this.request<DctImage, DecodeOptions>(input, options, (id, bytes, opts) => ({ type: 'dct', id, bytes, options: opts }));
   }
 
   decodeRgb(input: JpegInput, options: RgbDecodeOptions & RequestOptions = {}): Promise<RgbImage> {
-    const { signal, transferInput, ...opts } = options;
+    return this.request<RgbImage, RgbDecodeOptions>(input, options, (id, bytes, opts) => ({ type: 'rgb', id, bytes, options: opts }));
+  }
+
+  /** Size check on this thread (a refusal costs no worker round trip), then one queued request. */
+  private request<T, O extends LimitOptions>(
+    input: JpegInput,
+    options: O & RequestOptions,
+    make: (id: number, bytes: Uint8Array, opts: O) => WorkerRequest,
+  ): Promise<T> {
+    const { signal, transferInput, ...rest } = options;
+    const opts = rest as unknown as O;
     const bytes = toBytes(input);
     try {
       checkSize(bytes, opts);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.submit((id) => ({ type: 'rgb', id, bytes, options: opts }), transferInput ? [bytes.buffer] : [], signal);
+    return this.submit<T>((id) => make(id, bytes, opts), transferInput ? [bytes.buffer] : [], signal);
   }
 
   /** Per-worker heap figures, gathered by queueing one request per worker. */
