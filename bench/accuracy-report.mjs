@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// node bench/accuracy-report.mjs [build/bench/accuracy.json]
+//
+// The per-backend accuracy table of docs/MODELS.md from a bench:accuracy JSON file, beside
+// each model's metrics.json (PyTorch): Markdown on stdout.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const r = JSON.parse(readFileSync(process.argv[2] ?? join(root, 'build/bench/accuracy.json'), 'utf8'));
+const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8')).networks;
+const pct = (v) => (v == null ? '—' : (100 * v).toFixed(1));
+const backends = [...new Set(Object.values(r.runs).flatMap((x) => Object.keys(x)))];
+const files = (b) => Object.values(r.runs)[0][b].files;
+const out = [
+  `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC: val = the first ${r.per_class} files of each class as they are, variants = the re-encoded files made from them; ` +
+    backends.map((b) => `${b} ${files(b).val} + ${files(b).variants} files`).join(', ') + '. "agrees": same top-1 as Node WASM, file by file, over both sets.',
+  '',
+  `| network | metrics.json: full val / these sources / variants (CLI) | ${backends.map((b) => `${b}: val / variants${b === 'node-wasm' ? '' : ' / agrees'}`).join(' | ')} |`,
+  `|---|---:|${backends.map(() => '---:').join('|')}|`,
+];
+for (const id of Object.keys(spec).filter((k) => r.runs[k])) {
+  const runs = r.runs[id];
+  const m = JSON.parse(readFileSync(join(root, 'models', id, 'metrics.json'), 'utf8'));
+  const v = m.variants?.per_class === r.per_class ? m.variants : undefined;
+  const cells = backends.map((b) => {
+    const x = runs[b];
+    const failed = x.errors.length ? ` (${x.errors.length} failed)` : '';
+    return `${pct(x.val)} / ${pct(x.variants)}${x.agree_node_wasm == null ? '' : ` / ${x.agree_node_wasm.toFixed(3)}`}${failed}`;
+  });
+  out.push(`| ${spec[id].title} | ${pct(m.top1)} / ${pct(v?.top1_sources)} / ${pct(v?.top1_cli)} | ${cells.join(' | ')} |`);
+}
+console.log(out.join('\n'));
