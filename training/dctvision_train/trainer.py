@@ -27,16 +27,23 @@ RECIPE = dict(
 
 
 def epochs_of(recipe):
-    return sum(n for _, n in recipe["schedule"])
+    return sum(stage[1] for stage in recipe["schedule"])
+
+
+def stage_at(recipe, epoch):
+    """(resolution, smallest crop area) of the 0-based epoch: a schedule entry is [size, epochs]
+    or [size, epochs, min_scale] (a stage's own crop range, e.g. milder crops in the last epochs
+    so that objects appear at the size evaluation shows them)."""
+    for stage in recipe["schedule"]:
+        if epoch < stage[1]:
+            break
+        epoch -= stage[1]
+    return stage[0], stage[2] if len(stage) > 2 else recipe["min_scale"]
 
 
 def size_at(recipe, epoch):
     """Training resolution of the 0-based epoch."""
-    for size, n in recipe["schedule"]:
-        if epoch < n:
-            return size
-        epoch -= n
-    return recipe["schedule"][-1][0]
+    return stage_at(recipe, epoch)[0]
 
 
 def lr_at(recipe, step, total):
@@ -132,11 +139,11 @@ class Run:
     def _autocast(self):
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.recipe["amp"] == "bf16")
 
-    def _inputs(self, px, size, train):
+    def _inputs(self, px, size, train, min_scale=None):
         n = px.shape[0]
         if train:
             q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen)
-            rgb = augment(px, self.gen, self.recipe["min_scale"], size)
+            rgb = augment(px, self.gen, self.recipe["min_scale"] if min_scale is None else min_scale, size)
         else:
             q = torch.full((n,), 75)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
@@ -177,14 +184,14 @@ class Run:
 
     def train_epoch(self, pixels, labels):
         self.model.train()
-        size = size_at(self.recipe, self.epoch)
+        size, min_scale = stage_at(self.recipe, self.epoch)
         order = torch.randperm(self.n_train, generator=self.gen)
         b = self.recipe["batch"]
         t0 = time.time()
         loss_sum, correct, seen = 0.0, 0, 0
         for i in range(self.steps_per_epoch):
             idx = order[i * b:(i + 1) * b]
-            x, y = self._inputs(pixels[idx], size, True), labels[idx]
+            x, y = self._inputs(pixels[idx], size, True, min_scale), labels[idx]
             for g in self.opt.param_groups:
                 g["lr"] = lr_at(self.recipe, self.step, self.total_steps)
             with self._autocast():
@@ -220,7 +227,8 @@ class Run:
 
 def describe(recipe):
     """The recipe as metrics.json records it."""
-    sched = ", ".join(f"{n} epochs at {s} px" for s, n in recipe["schedule"])
+    sched = ", ".join(f"{st[1]} epochs at {st[0]} px" + (f" (crops {st[2]:.0%}-100%)" if len(st) > 2 else "")
+                      for st in recipe["schedule"])
     opt = (f"SGD momentum {recipe['momentum']}{' Nesterov' if recipe['nesterov'] else ''}" if recipe["optimizer"] == "sgd"
            else "AdamW")
     return dict(recipe, text=(f"{opt}, peak lr {recipe['lr']} (batch {recipe['batch']}), warm-up {recipe['warmup']:.0%} then cosine, "

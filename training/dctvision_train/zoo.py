@@ -14,7 +14,10 @@ The budget is wall-clock: an epoch starts only if it is expected to end (and, fo
 epoch, be evaluated) before the deadline. `--status` prints what is done and what is left.
 
 Calibration runs use the same loop on other recipes: --out runs/calib/NAME --networks ID
---set schedule=[[128,6]] --set lr=0.2 --no-export."""
+--set schedule=[[128,6]] --set lr=0.2 --no-export. A branch continues another run's resume
+checkpoint under changed recipe entries (the same epoch count, so the learning-rate schedule
+is unchanged), to compare endings from one shared start: --from CKPT --out runs/branch/NAME
+--networks ID --no-export --set 'schedule=[[128,32],[176,12]]'."""
 import argparse
 import json
 import os
@@ -44,6 +47,8 @@ def parse(argv=None):
     p.add_argument("--out", default=str(ROOT / "training" / "checkpoints"), help="checkpoint folder")
     p.add_argument("--models", default=str(ROOT / "models"), help="where finished networks are exported")
     p.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="override a recipe entry")
+    p.add_argument("--from", dest="branch_from", default=None, metavar="RESUME_PT",
+                   help="start from this resume checkpoint (another run's), with the --set entries applied to its recipe")
     p.add_argument("--val-every", type=int, default=4, help="simulated-q75 val accuracy every N epochs (and at the end)")
     p.add_argument("--no-export", action="store_true", help="train only (calibration)")
     p.add_argument("--commit", action="store_true", help="git-commit each finished model at once")
@@ -55,14 +60,30 @@ def parse(argv=None):
     return p.parse_args(argv)
 
 
-def recipe_of(args):
-    recipe = dict(RECIPE)
+def overrides_of(args):
+    out = {}
     for kv in args.set:
         k, v = kv.split("=", 1)
-        if k not in recipe:
-            raise SystemExit(f"--set {k}: not a recipe entry ({', '.join(recipe)})")
-        recipe[k] = json.loads(v)
-    return recipe
+        if k not in RECIPE:
+            raise SystemExit(f"--set {k}: not a recipe entry ({', '.join(RECIPE)})")
+        out[k] = json.loads(v)
+    return out
+
+
+def recipe_of(args):
+    return {**RECIPE, **overrides_of(args)}
+
+
+def branch(args, net):
+    """Another run's resume state, its recipe changed by --set: same network, same epoch count."""
+    st = torch.load(args.branch_from, map_location="cpu")
+    if st["network"] != net:
+        raise SystemExit(f"--from {args.branch_from}: a {st['network']} checkpoint, not {net}")
+    recipe = {**st["recipe"], **overrides_of(args)}
+    if epochs_of(recipe) != epochs_of(st["recipe"]):
+        raise SystemExit(f"--from: the changed schedule has {epochs_of(recipe)} epochs, the checkpoint's {epochs_of(st['recipe'])}")
+    st = dict(st, recipe=recipe, branched_from=str(args.branch_from))
+    return Run.from_state(st)
 
 
 def status(args, recipe):
@@ -128,6 +149,9 @@ def main(argv=None):
             if resume.exists():
                 run = Run.from_state(torch.load(resume, map_location="cpu"))
                 print(f"zoo: {net}: resuming at epoch {run.epoch}/{epochs_of(run.recipe)}", flush=True)
+            elif args.branch_from:
+                run = branch(args, net)
+                print(f"zoo: {net}: branching from {args.branch_from} at epoch {run.epoch}/{epochs_of(run.recipe)}", flush=True)
             else:
                 run = Run(net, recipe, len(class_ids), len(files), class_ids, class_names)
             if run.memory_format is None and args.memory_format != "auto":

@@ -91,6 +91,33 @@ class TinyPipeline(unittest.TestCase):
             for k, v in a["state_dict"].items():
                 self.assertTrue(torch.equal(v, b["state_dict"][k]), k)
 
+    def test_zoo_branches_from_another_runs_checkpoint(self):
+        """--from continues another run's resume state under a changed ending (same epoch count): the
+        shared epochs are kept, the new stages train at their own size and crop range."""
+        import torch
+        from dctvision_train.trainer import stage_at
+        recipe = dict(min_scale=0.35, schedule=[[32, 1], [48, 2, 0.9]])
+        self.assertEqual([stage_at(recipe, e) for e in range(3)], [(32, 0.35), (48, 0.9), (48, 0.9)])
+        common = ["--networks", "late-concat", "--limit-per-class", "2", "--no-export", "--val-every", "0", "--memory-format", "nchw",
+                  "--set", "width=0.125", "--set", "batch=8", "--data", str(DATA)]
+        with tempfile.TemporaryDirectory() as d:
+            trunk, branch = Path(d) / "trunk", Path(d) / "branch"
+            self.run_script("zoo", *common, "--set", "schedule=[[32,1],[48,2]]", "--out", str(trunk), "--max-epochs", "1")
+            start = trunk / "late-concat.resume.pt"
+            r = subprocess.run([sys.executable, "-m", "dctvision_train.zoo", *common, "--set", "schedule=[[32,1],[32,3]]",
+                                "--out", str(branch), "--from", str(start)], capture_output=True, text=True, cwd=ROOT / "training")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("4 epochs, the checkpoint's 3", r.stderr)
+            out = self.run_script("zoo", *common, "--set", "schedule=[[32,1],[32,2,0.9]]", "--out", str(branch), "--from", str(start))
+            self.assertIn("branching from", out)
+            trunk_log = torch.load(start)["log"]
+            final = torch.load(branch / "late-concat.pt")
+            log = [json.loads(line) for line in (branch / "late-concat.log.jsonl").read_text().splitlines()]
+            self.assertEqual(final["epochs"], 3)
+            self.assertEqual([e["size"] for e in log], [32, 32, 32])
+            self.assertEqual(log[0], trunk_log[0])
+            self.assertIn("(crops 90%-100%)", final["recipe"]["text"])
+
     def test_overflowed_statistics_are_refused_then_repaired(self):
         """A final checkpoint whose input-BN variance overflowed float16 (inf) is refused by the
         evaluation, and recalibrate replaces exactly that entry with a finite estimate."""
