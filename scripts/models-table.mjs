@@ -14,6 +14,25 @@ const baseline = Object.keys(spec).find((id) => spec[id].baseline);
 const metrics = Object.fromEntries(
   Object.keys(spec).map((id) => [id, existsSync(`${root}models/${id}/metrics.json`) ? JSON.parse(readFileSync(`${root}models/${id}/metrics.json`, 'utf8')) : undefined]),
 );
+/**
+ * Training time of the network alone: per resolution, the median epoch time in its log times
+ * the number of epochs at that resolution. The wall-clock sum (train_seconds) also counts epochs
+ * slowed by other work on the shared cores, or stopped while benchmarks ran.
+ */
+function aloneSeconds(id) {
+  const path = `${root}training/checkpoints/${id}.log.jsonl`;
+  if (!existsSync(path)) return undefined;
+  const bySize = {};
+  for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
+    const e = JSON.parse(line);
+    (bySize[e.size] ??= []).push(e.epoch_seconds);
+  }
+  return Object.values(bySize).reduce((sum, v) => {
+    const s = [...v].sort((a, b) => a - b);
+    const med = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return sum + med * v.length;
+  }, 0);
+}
 const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
 const base = metrics[baseline];
 const rows = [
@@ -27,7 +46,10 @@ for (const id of Object.keys(spec)) {
   const pDelta = pTop1 - (100 - paper[baseline].top1Error);
   const d = m && base ? 100 * (m.top1 - base.top1) : 0;
   const delta = m && base && id !== baseline ? `${d >= 0 ? '+' : ''}${d.toFixed(1)}` : '—';
-  const train = m?.train_seconds ? `${(m.train_seconds / 3600).toFixed(2)} h, ${m.hardware}` : '—';
+  const alone = aloneSeconds(id);
+  const train = m?.train_seconds
+    ? `${alone ? `${(alone / 3600).toFixed(2)} h (wall ${(m.train_seconds / 3600).toFixed(2)} h)` : `${(m.train_seconds / 3600).toFixed(2)} h`}, ${m.hardware}`
+    : '—';
   rows.push(
     `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.epochs ?? '—'} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : (pDelta >= 0 ? '+' : '') + pDelta.toFixed(1)}) |`,
   );

@@ -187,7 +187,7 @@ class Run:
         size, min_scale = stage_at(self.recipe, self.epoch)
         order = torch.randperm(self.n_train, generator=self.gen)
         b = self.recipe["batch"]
-        t0 = time.time()
+        t0, c0 = time.time(), time.process_time()
         loss_sum, correct, seen = 0.0, 0, 0
         for i in range(self.steps_per_epoch):
             idx = order[i * b:(i + 1) * b]
@@ -209,7 +209,9 @@ class Run:
         self.train_seconds += seconds
         entry = dict(epoch=self.epoch, size=size, step=self.step, train_loss=round(loss_sum / seen, 5),
                      train_acc=round(correct / seen, 5), lr=lr_at(self.recipe, self.step - 1, self.total_steps),
-                     epoch_seconds=round(seconds, 1), images_per_second=round(seen / seconds, 1), hardware=hardware())
+                     epoch_seconds=round(seconds, 1), images_per_second=round(seen / seconds, 1),
+                     # CPU time of all threads: unlike the wall clock, it does not grow while the process is stopped
+                     cpu_seconds=round(time.process_time() - c0, 1), hardware=hardware())
         self.log.append(entry)
         return entry
 
