@@ -1,20 +1,23 @@
 #!/usr/bin/env node
-// node bench/accuracy-report.mjs [build/bench/accuracy.json]
+// node bench/accuracy-report.mjs [build/bench/accuracy.json] [--write]
 //
 // The per-backend accuracy table of docs/MODELS.md from a bench:accuracy JSON file, beside
-// each model's metrics.json (PyTorch): Markdown on stdout.
-import { readFileSync } from 'node:fs';
+// each model's metrics.json (PyTorch): Markdown on stdout, or with --write between the
+// markers in docs/MODELS.md.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const r = JSON.parse(readFileSync(process.argv[2] ?? join(root, 'build/bench/accuracy.json'), 'utf8'));
+const args = process.argv.slice(2);
+const file = args.find((a) => !a.startsWith('--')) ?? join(root, 'build/bench/accuracy.json');
+const r = JSON.parse(readFileSync(file, 'utf8'));
 const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8')).networks;
 const pct = (v) => (v == null ? '—' : (100 * v).toFixed(1));
 const backends = [...new Set(Object.values(r.runs).flatMap((x) => Object.keys(x)))];
 const files = (b) => Object.values(r.runs)[0][b].files;
 const out = [
-  `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC: val = the first ${r.per_class} files of each class as they are, variants = the re-encoded files made from them; ` +
+  `Measured ${[...new Set(Object.values(r.measured ?? { all: r.date }).map((d) => d.slice(0, 10)))].join(', ')}: val = the first ${r.per_class} files of each class as they are, variants = the re-encoded files made from them; ` +
     backends.map((b) => `${b} ${files(b).val} + ${files(b).variants} files`).join(', ') + '. "agrees": same top-1 as Node WASM, file by file, over both sets.',
   '',
   `| network | metrics.json: full val / these sources / variants (CLI) | ${backends.map((b) => `${b}: val / variants${b === 'node-wasm' ? '' : ' / agrees'}`).join(' | ')} |`,
@@ -31,4 +34,15 @@ for (const id of Object.keys(spec).filter((k) => r.runs[k])) {
   });
   out.push(`| ${spec[id].title} | ${pct(m.top1)} / ${pct(v?.top1_sources)} / ${pct(v?.top1_cli)} | ${cells.join(' | ')} |`);
 }
-console.log(out.join('\n'));
+const table = out.join('\n');
+if (args.includes('--write')) {
+  const path = join(root, 'docs/MODELS.md');
+  const doc = readFileSync(path, 'utf8');
+  const start = '<!-- accuracy-table:start (node bench/accuracy-report.mjs docs/results/accuracy.json --write) -->';
+  const end = '<!-- accuracy-table:end -->';
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < 0) throw new Error(`${path} has no ${start} … ${end} block`);
+  writeFileSync(path, doc.slice(0, i + start.length) + '\n' + table + '\n' + doc.slice(j));
+  console.log(`wrote the table into ${path}`);
+} else console.log(table);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:accuracy [-- --ids a,b] [--backends node-wasm,chromium-wasm,chromium-webgpu]
-//                           [--per-class N] [--webgpu-per-class K] [--json] [--out FILE]
+//                           [--per-class N] [--webgpu-per-class K] [--merge FILE] [--json] [--out FILE]
 //
 // Top-1 of every trained model in models/ through classify() itself, on each backend this
 // machine runs (Node WASM: the CLI's; Chromium WASM; Chromium WebGPU, here SwiftShader), on two
@@ -12,7 +12,8 @@
 // here is SwiftShader (a CPU emulating a GPU, 1-3 s per classification): it takes the first K
 // files of each class of both sets (default 5: 100 files per network), the others all.
 // Prints a table, writes JSON; with --json the last line of stdout is the summary
-// {id: {backend: {val, variants, agree}}}.
+// {id: {backend: {val, variants, agree}}}. --merge FILE keeps the other models' runs of an earlier
+// result (same files, same backends): a newly trained model is measured alone.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -47,8 +48,19 @@ const pick = (backend) => {
   return Object.fromEntries(Object.entries(sets).map(([name, files]) => [name, files.flatMap((f, i) => (f.k < k ? [i] : []))]));
 };
 
-const metrics = Object.fromEntries(ids.map((id) => [id, JSON.parse(readFileSync(join(modelsDir, id, 'metrics.json'), 'utf8'))]));
-const result = { date: new Date().toISOString(), per_class: perClass, webgpu_per_class: webgpuPerClass, files: { val: sources.length, variants: variants.length }, runs: {} };
+const metrics = Object.fromEntries(trained.map((id) => [id, JSON.parse(readFileSync(join(modelsDir, id, 'metrics.json'), 'utf8'))]));
+const result = { date: new Date().toISOString(), per_class: perClass, webgpu_per_class: webgpuPerClass, files: { val: sources.length, variants: variants.length }, runs: {}, measured: {} };
+const mergeFile = opt('merge');
+if (mergeFile) {
+  const earlier = JSON.parse(readFileSync(mergeFile, 'utf8'));
+  const same = earlier.per_class === perClass && earlier.webgpu_per_class === webgpuPerClass && Object.values(earlier.runs).every((r) => Object.keys(r).join() === backends.join());
+  if (!same) throw new Error(`--merge ${mergeFile}: measured on other files or backends`);
+  for (const [id, r] of Object.entries(earlier.runs)) {
+    if (ids.includes(id)) continue;
+    result.runs[id] = r;
+    result.measured[id] = earlier.measured?.[id] ?? earlier.date;
+  }
+}
 
 async function nodeRun(id) {
   const lib = await import('../dist/lib/index.js');
@@ -120,6 +132,7 @@ try {
       if (!backend.endsWith(r.backend)) throw new Error(`${id} asked for ${backend}, ran on ${r.backend}`);
       runs[backend] = r;
     }
+    result.measured[id] = new Date().toISOString();
     const ref = runs['node-wasm'];
     result.runs[id] = Object.fromEntries(Object.entries(runs).map(([backend, r]) => {
       const picked = pick(backend);
@@ -138,15 +151,15 @@ try {
 
 log(`\ntop-1 % through classify(): the first ${perClass} val files of each class (${sources.length}) and their ${variants.length} re-encoded variants; WebGPU the first ${webgpuPerClass} of each class of both`);
 log(`${'network'.padEnd(24)}${'full val'.padStart(9)}${'sources'.padStart(9)}${'var CLI'.padStart(9)}${backends.map((b) => `${b}: val / variants / agree`.padStart(44)).join('')}`);
-for (const id of ids) {
+for (const id of Object.keys(result.runs)) {
   const cells = backends.map((b) => {
     const x = result.runs[id][b];
     return `${pct(x.val)} /${pct(x.variants)} /${x.agree_node_wasm == null ? '      -' : x.agree_node_wasm.toFixed(3).padStart(7)}${x.errors.length ? ` (${x.errors.length} failed)` : ''}`.padStart(44);
   });
   // the evaluation's figures on these very files, when it used the same per-class count
   const v = metrics[id].variants?.per_class === perClass ? metrics[id].variants : undefined;
-  log(`${id.padEnd(24)}${pct(metrics[id].top1).padStart(9)}${pct(v?.top1_sources).padStart(9)}${pct(v?.top1_cli).padStart(9)}${cells.join('').replace(/^/, '')}`);
+  log(`${id.padEnd(24)}${pct(metrics[id].top1).padStart(9)}${pct(v?.top1_sources).padStart(9)}${pct(v?.top1_cli).padStart(9)}${cells.join('')}`);
 }
 log(`(full val, sources, var CLI: the model's metrics.json — PyTorch on all ${metrics[ids[0]].val_images} val files, PyTorch on these sources, the CLI on these variants; agree: same top-1 as Node WASM over both sets)`);
-const summary = Object.fromEntries(ids.map((id) => [id, Object.fromEntries(Object.entries(result.runs[id]).map(([b, x]) => [b, { val: x.val, variants: x.variants, agree: x.agree_node_wasm }]))]));
+const summary = Object.fromEntries(Object.keys(result.runs).map((id) => [id, Object.fromEntries(Object.entries(result.runs[id]).map(([b, x]) => [b, { val: x.val, variants: x.variants, agree: x.agree_node_wasm }]))]));
 writeResult(outFile, { ...result, summary }, { json, log, summary });
