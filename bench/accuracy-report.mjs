@@ -4,9 +4,10 @@
 // The per-backend accuracy table of docs/MODELS.md from a bench:accuracy JSON file, beside
 // each model's metrics.json (PyTorch): Markdown on stdout, or with --write between the
 // markers in docs/MODELS.md.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDocBlock } from '../scripts/doc-block.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -36,13 +37,5 @@ for (const id of Object.keys(spec).filter((k) => r.runs[k])) {
 }
 const table = out.join('\n');
 if (args.includes('--write')) {
-  const path = join(root, 'docs/MODELS.md');
-  const doc = readFileSync(path, 'utf8');
-  const start = '<!-- accuracy-table:start (node bench/accuracy-report.mjs docs/results/accuracy.json --write) -->';
-  const end = '<!-- accuracy-table:end -->';
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`${path} has no ${start} … ${end} block`);
-  writeFileSync(path, doc.slice(0, i + start.length) + '\n' + table + '\n' + doc.slice(j));
-  console.log(`wrote the table into ${path}`);
+  writeDocBlock(join(root, 'docs/MODELS.md'), '<!-- accuracy-table:start (node bench/accuracy-report.mjs docs/results/accuracy.json --write) -->', '<!-- accuracy-table:end -->', table);
 } else console.log(table);

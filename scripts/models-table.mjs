@@ -4,8 +4,9 @@
 // `--write` replaces the block between the markers in docs/MODELS.md.
 //
 //   node scripts/models-table.mjs [--write]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeDocBlock } from './doc-block.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const spec = JSON.parse(readFileSync(`${root}src/engine/networks.json`, 'utf8')).networks;
@@ -56,13 +57,5 @@ for (const id of Object.keys(spec)) {
 }
 const table = rows.join('\n');
 if (process.argv.includes('--write')) {
-  const path = `${root}docs/MODELS.md`;
-  const doc = readFileSync(path, 'utf8');
-  const start = '<!-- models-table:start (node scripts/models-table.mjs --write) -->';
-  const end = '<!-- models-table:end -->';
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i < 0 || j < 0) throw new Error(`${path} has no ${start} … ${end} block`);
-  writeFileSync(path, doc.slice(0, i + start.length) + '\n' + table + '\n' + doc.slice(j));
-  console.log(`wrote the table into ${path}`);
+  writeDocBlock(`${root}docs/MODELS.md`, '<!-- models-table:start (node scripts/models-table.mjs --write) -->', '<!-- models-table:end -->', table);
 } else console.log(table);
