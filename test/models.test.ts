@@ -1,6 +1,7 @@
 // The shipped models (models/<id>/): complete, verified, within the size budget, and the
 // library in Node gives what their evaluation measured. The accuracy sweeps themselves are in
 // the evaluation script (metrics.json); CI checks a few files per backend against it.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +26,14 @@ describe('models/', () => {
       expect(m.json.weightsManifest[0].weights[0].quantization).toEqual({ dtype: 'float16' });
     }
     expect(bytes).toBeLessThanOrEqual(40 * 2 ** 20);
+  });
+
+  it("docs/MODELS.md's generated tables are what the scripts make of metrics.json and the accuracy sweep now", () => {
+    const doc = readFileSync(join(root, 'docs/MODELS.md'), 'utf8');
+    const run = (script: string, ...args: string[]) => execFileSync('node', [join(root, script), ...args], { encoding: 'utf8' }).trim();
+    expect(doc).toContain(run('scripts/models-table.mjs'));
+    const accuracy = run('bench/accuracy-report.mjs', join(root, 'docs/results/accuracy.json'));
+    expect(doc).toContain(accuracy);
   });
 
   for (const [id, metrics] of Object.entries(shipped)) {

@@ -182,8 +182,13 @@ def main(argv=None):
             continue
         if evaluate(net, final, models):
             print(f"zoo: {net}: exported to {models / net}", flush=True)
+            landed = [models / net, out]
+            if models.resolve() == (ROOT / "models").resolve():
+                # docs/MODELS.md's table is generated from metrics.json; a landed model updates it
+                if subprocess.run(["node", str(ROOT / "scripts" / "models-table.mjs"), "--write"], cwd=ROOT).returncode == 0:
+                    landed.append(ROOT / "docs" / "MODELS.md")
             if args.commit:
-                git_commit([models / net, out], f"models/{net}: trained on the CPU by dctvision_train.zoo, evaluated by dctvision_train.evaluate")
+                git_commit(landed, f"models/{net}: trained on the CPU by dctvision_train.zoo, evaluated by dctvision_train.evaluate")
         else:
             print(f"zoo: {net}: evaluation failed; the checkpoint {final} is kept, rerun zoo.py to retry", flush=True)
     print(status(args, recipe), flush=True)
