@@ -11,7 +11,7 @@
 // PyTorch) and the agreement of each backend's top-1 with Node WASM's, file by file. WebGPU
 // here is SwiftShader (a CPU emulating a GPU, 1-3 s per classification): it takes the first K
 // files of each class of both sets (default 5: 100 files per network), the others all.
-// Prints a table, writes JSON; with --json the last line of stdout is the summary
+// Prints the table MODELS.md shows (bench/lib/accuracy-table.mjs), writes JSON; with --json the last line of stdout is the summary
 // {id: {backend: {val, variants, agree}}}. --merge FILE keeps the other models' runs of an earlier
 // result (same files, same backends): a newly trained model is measured alone.
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildPages, launchChromium, serve } from '../test/harness/browser.mjs';
+import { accuracyTable } from './lib/accuracy-table.mjs';
 import { benchArgs, root, writeResult } from './lib/cli.mjs';
 
 const { opt, json, log } = benchArgs();
@@ -48,7 +49,6 @@ const pick = (backend) => {
   return Object.fromEntries(Object.entries(sets).map(([name, files]) => [name, files.flatMap((f, i) => (f.k < k ? [i] : []))]));
 };
 
-const metrics = Object.fromEntries(trained.map((id) => [id, JSON.parse(readFileSync(join(modelsDir, id, 'metrics.json'), 'utf8'))]));
 const result = { date: new Date().toISOString(), per_class: perClass, webgpu_per_class: webgpuPerClass, files: { val: sources.length, variants: variants.length }, runs: {}, measured: {} };
 const mergeFile = opt('merge');
 if (mergeFile) {
@@ -112,7 +112,6 @@ async function chromiumRun(id, backend) {
       out.top1[name] = r.top1;
       out.errors.push(...r.errors);
       out.seconds += r.seconds;
-      (out.setSeconds ??= {})[name] = Number(r.seconds.toFixed(1));
     }
     return out;
   } finally {
@@ -120,11 +119,10 @@ async function chromiumRun(id, backend) {
   }
 }
 
-const pct = (v) => (v == null ? '-' : (100 * v).toFixed(1)).padStart(7);
 try {
   for (const id of ids) {
     const names = JSON.parse(readFileSync(join(modelsDir, id, 'model.json'), 'utf8')).classNames;
-    const classIds = metrics[id].class_ids;
+    const classIds = JSON.parse(readFileSync(join(modelsDir, id, 'metrics.json'), 'utf8')).class_ids;
     const labelOf = (f) => names[classIds.indexOf(f.label)];
     const runs = {};
     for (const backend of backends) {
@@ -141,7 +139,7 @@ try {
       let same = 0;
       let n = 0;
       if (ref && backend !== 'node-wasm') for (const name of Object.keys(sets)) r.top1[name].forEach((c, j) => ((same += c === ref.top1[name][picked[name][j]] ? 1 : 0), n++));
-      return [backend, { files: Object.fromEntries(Object.entries(picked).map(([k, v]) => [k, v.length])), tfjs_backend: r.backend, val: score('val'), variants: score('variants'), agree_node_wasm: n ? same / n : null, errors: r.errors, seconds: Number(r.seconds.toFixed(1)), set_seconds: r.setSeconds, top1: r.top1 }];
+      return [backend, { files: Object.fromEntries(Object.entries(picked).map(([k, v]) => [k, v.length])), tfjs_backend: r.backend, val: score('val'), variants: score('variants'), agree_node_wasm: n ? same / n : null, errors: r.errors, seconds: Number(r.seconds.toFixed(1)), top1: r.top1 }];
     }));
   }
 } finally {
@@ -149,17 +147,6 @@ try {
   await server?.close();
 }
 
-log(`\ntop-1 % through classify(): the first ${perClass} val files of each class (${sources.length}) and their ${variants.length} re-encoded variants; WebGPU the first ${webgpuPerClass} of each class of both`);
-log(`${'network'.padEnd(24)}${'full val'.padStart(9)}${'sources'.padStart(9)}${'var CLI'.padStart(9)}${backends.map((b) => `${b}: val / variants / agree`.padStart(44)).join('')}`);
-for (const id of Object.keys(result.runs)) {
-  const cells = backends.map((b) => {
-    const x = result.runs[id][b];
-    return `${pct(x.val)} /${pct(x.variants)} /${x.agree_node_wasm == null ? '      -' : x.agree_node_wasm.toFixed(3).padStart(7)}${x.errors.length ? ` (${x.errors.length} failed)` : ''}`.padStart(44);
-  });
-  // the evaluation's figures on these very files, when it used the same per-class count
-  const v = metrics[id].variants?.per_class === perClass ? metrics[id].variants : undefined;
-  log(`${id.padEnd(24)}${pct(metrics[id].top1).padStart(9)}${pct(v?.top1_sources).padStart(9)}${pct(v?.top1_cli).padStart(9)}${cells.join('')}`);
-}
-log(`(full val, sources, var CLI: the model's metrics.json — PyTorch on all ${metrics[ids[0]].val_images} val files, PyTorch on these sources, the CLI on these variants; agree: same top-1 as Node WASM over both sets)`);
+log(`\n${accuracyTable(result, root)}`);
 const summary = Object.fromEntries(Object.keys(result.runs).map((id) => [id, Object.fromEntries(Object.entries(result.runs[id]).map(([b, x]) => [b, { val: x.val, variants: x.variants, agree: x.agree_node_wasm }]))]));
 writeResult(outFile, { ...result, summary }, { json, log, summary });

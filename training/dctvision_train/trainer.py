@@ -139,11 +139,11 @@ class Run:
     def _autocast(self):
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.recipe["amp"] == "bf16")
 
-    def _inputs(self, px, size, train, min_scale=None):
+    def _inputs(self, px, size, train, min_scale=1.0):
         n = px.shape[0]
         if train:
             q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen)
-            rgb = augment(px, self.gen, self.recipe["min_scale"] if min_scale is None else min_scale, size)
+            rgb = augment(px, self.gen, min_scale, size)
         else:
             q = torch.full((n,), 75)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
@@ -158,7 +158,7 @@ class Run:
         assumed: the fastest layout differs between networks and CPUs)."""
         if self.memory_format is not None:
             return
-        size = size_at(self.recipe, self.epoch)
+        size, min_scale = stage_at(self.recipe, self.epoch)
         px, y = pixels[:64], labels[:64]
         times = {}
         saved = {k: v.clone() for k, v in self.model.state_dict().items()}
@@ -170,7 +170,7 @@ class Run:
             for i in range(3):
                 if i == 1:
                     t = time.perf_counter()
-                x = self._inputs(px, size, True)
+                x = self._inputs(px, size, True, min_scale)
                 with self._autocast():
                     loss = F.cross_entropy(self.model(x).float(), y)
                 probe.zero_grad(set_to_none=True)

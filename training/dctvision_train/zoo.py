@@ -82,8 +82,7 @@ def branch(args, net):
     recipe = {**st["recipe"], **overrides_of(args)}
     if epochs_of(recipe) != epochs_of(st["recipe"]):
         raise SystemExit(f"--from: the changed schedule has {epochs_of(recipe)} epochs, the checkpoint's {epochs_of(st['recipe'])}")
-    st = dict(st, recipe=recipe, branched_from=str(args.branch_from))
-    return Run.from_state(st)
+    return Run.from_state(dict(st, recipe=recipe))
 
 
 def status(args, recipe):
