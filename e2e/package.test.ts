@@ -1,6 +1,7 @@
 // The package as people get it: `npm pack` → installed into a fresh Vite app that is built
 // and opened in Chromium; the script-tag build on a page served from another path than the
-// library; the WASM backend in a bundled page; and what is (not) in the tarball.
+// library; the WASM backend in a bundled page; what is (not) in the tarball; and the trained
+// weights' own package (models/ as dctvision-models) found by the command line in that app.
 import { availableParallelism } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load } from '../dist/lib/index.js';
 import { imagenetteSample } from '../test/helpers/fixtures.js';
 import { root } from '../test/helpers/paths.js';
+import { shippedModels } from '../test/helpers/shipped.js';
 import { launchChromium, serve } from './helpers/browser.js';
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -79,6 +81,7 @@ describe('script tag', () => {
 describe('npm pack → a fresh Vite app', () => {
   const app = join(root, 'build/scratch-app');
   let tarball: string;
+  let modelsTarball: string;
   let server: Awaited<ReturnType<typeof serve>>;
   let isolated: Awaited<ReturnType<typeof serve>>;
 
@@ -89,13 +92,15 @@ describe('npm pack → a fresh Vite app', () => {
     // npm test has just built dist/; packing must not rebuild it (prepare) mid-test.
     const name = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dest], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
     tarball = join(dest, name);
+    const modelsName = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dest], { cwd: join(root, 'models'), encoding: 'utf8' }).trim().split('\n').pop()!;
+    modelsTarball = join(dest, modelsName);
     rmSync(app, { recursive: true, force: true });
     cpSync(join(root, 'e2e/scratch-app'), app, { recursive: true });
     cpSync(parity, join(app, 'public/models/late-concat'), { recursive: true });
     mkdirSync(join(app, 'public/img'), { recursive: true });
     cpSync(image, join(app, 'public/img/cat.jpg'));
     const vite = pkg.devDependencies.vite;
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `vite@${vite}`], { cwd: app, stdio: 'pipe' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, modelsTarball, `vite@${vite}`], { cwd: app, stdio: 'pipe' });
     execFileSync('npx', ['vite', 'build'], { cwd: app, stdio: 'pipe' });
     server = await serve(join(app, 'dist'));
     isolated = await serve(join(app, 'dist'), { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
@@ -114,6 +119,27 @@ describe('npm pack → a fresh Vite app', () => {
     expect(pkg.sideEffects).toBe(false);
     expect(Object.keys(pkg.exports['.'])[0]).toBe('types');
   });
+
+  it('dctvision-models holds every trained network (model.json, shards, metrics.json) and nothing else; same version as the library', () => {
+    const files = execFileSync('tar', ['tzf', modelsTarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const trained = Object.keys(shippedModels());
+    expect(trained.length).toBeGreaterThan(0);
+    const expected = trained.flatMap((id) => readdirSync(join(root, 'models', id)).map((f) => `${id}/${f}`));
+    expect(expected.filter((f) => f.endsWith('.bin')).length).toBeGreaterThanOrEqual(trained.length);
+    expect(files.sort()).toEqual(['README.md', 'package.json', ...expected].sort());
+    expect(JSON.parse(readFileSync(join(root, 'models/package.json'), 'utf8')).version).toBe(pkg.version);
+  });
+
+  it('in the app, `npx dctvision classify` finds a trained network in the installed dctvision-models (no --model-url)', async () => {
+    const [id] = Object.keys(shippedModels());
+    const r = execFileSync('npx', ['dctvision', 'classify', 'public/img/cat.jpg', '--model', id, '--json'], { cwd: app, encoding: 'utf8' });
+    const top = JSON.parse(r)[0].predictions[0];
+    const m = await load(id, { modelUrl: pathToFileURL(join(root, 'models', id) + '/') });
+    const direct = (await m.classify(new Uint8Array(readFileSync(image)))).predictions[0];
+    m.dispose();
+    expect(top.className).toBe(direct.className);
+    expect(Math.abs(top.probability - direct.probability)).toBeLessThan(1e-5);
+  }, 120_000);
 
   it('the bundled app keeps the decoder’s .wasm and worker as files (not inlined) and classifies a JPEG on WebGPU', async () => {
     const assets = readdirSync(join(app, 'dist/assets'));

@@ -1,5 +1,5 @@
 // The public API in Node (tfjs wasm backend), with the random-weight test models of
-// test/fixtures/parity (no trained weights are shipped yet): what it accepts, what it
+// test/fixtures/parity (the trained ones are checked in models.test.ts): what it accepts, what it
 // returns, that it computes the engine's function, typed errors, and flat memory.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,6 +208,39 @@ describe('dctvision classify (CLI)', () => {
     const top1 = (line: string) => line.split(': ')[1].split(',')[0].replace(/ [\d.]+%$/, '');
     expect(top1(one.stdout)).toMatch(/^class \d$/);
     expect(top1(one.stdout)).toBe(top1(r.stdout.trim().split('\n')[5]));
+    rmSync(dir, { recursive: true });
+  });
+
+  it('without --model-url: models/ID/ of the working directory, else an installed dctvision-models; neither: it says what to install', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-default-model-'));
+    const file = imagenetteSample(1)[0];
+    const run = () => spawnSync('node', [join(root, 'bin/dctvision.js'), 'classify', file, '--model', 'late-concat', '--json'], { cwd: dir, encoding: 'utf8' });
+    const missing = run();
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/WeightsError|cannot read .*models\/late-concat\/model\.json/);
+    expect(missing.stderr).toContain('no models/late-concat/ here and no dctvision-models installed: `npm install dctvision-models`, or pass --model-url');
+
+    // The package as npm installs it into an app (models/package.json + one network).
+    const installed = join(dir, 'node_modules/dctvision-models');
+    mkdirSync(installed, { recursive: true });
+    cpSync(join(root, 'models/package.json'), join(installed, 'package.json'));
+    cpSync(join(root, 'test/fixtures/parity/late-concat'), join(installed, 'late-concat'), { recursive: true });
+    const fromPackage = run();
+    expect(fromPackage.status, fromPackage.stderr).toBe(0);
+    const explicit = spawnSync('node', [join(root, 'bin/dctvision.js'), 'classify', file, '--model', 'late-concat', '--model-url', join(installed, 'late-concat'), '--json'], { encoding: 'utf8' });
+    const top = (stdout: string) => JSON.parse(stdout)[0].predictions[0];
+    expect(top(fromPackage.stdout)).toEqual(top(explicit.stdout));
+
+    // The working directory's models/ comes first: a damaged copy there is what gets read.
+    cpSync(join(root, 'test/fixtures/parity/late-concat'), join(dir, 'models/late-concat'), { recursive: true });
+    const shard = join(dir, 'models/late-concat/group1-shard1of1.bin');
+    const bytes = readFileSync(shard);
+    bytes[100] ^= 0xff;
+    writeFileSync(shard, bytes);
+    const local = run();
+    expect(local.status).toBe(2);
+    expect(local.stderr).toMatch(/sha256/);
+    expect(local.stderr).toContain(join(dir, 'models/late-concat'));
     rmSync(dir, { recursive: true });
   });
 });

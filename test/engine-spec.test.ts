@@ -196,7 +196,7 @@ describe('weights that do not fit are refused, naming the tensor or shard', () =
     const b = readFileSync(shard);
     b[100] ^= 1;
     writeFileSync(shard, b);
-    await expect(loadWeights(pathToFileURL(dir + '/'))).rejects.toThrow(/shard 'group1-shard1of1.bin' fails its sha256 check/);
+    await expect(loadWeights(pathToFileURL(dir + '/'))).rejects.toThrow(/shard 'group1-shard1of1.bin' of file:.*\/model\.json fails its sha256 check/);
     await expect(loadWeights(pathToFileURL(dir + '/'))).rejects.toBeInstanceOf(WeightsError);
   });
   it('a missing tensor', async () => {

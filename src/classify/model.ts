@@ -17,14 +17,7 @@ import { cacheAvailable, cachingFetcher } from '../engine/cache.js';
 import { InputPipeline, type Decoded } from '../prep/pipeline.js';
 import { chooseBackend, onBackend, type BackendChoice, type BackendName } from './backend.js';
 import type { BatchClassification, BatchOptions, Classification, ClassifyInput, ClassifyOptions, LoadOptions, ModelInfo, Prediction, Timings } from './types.js';
-import { assetBase } from '../util/assets.js';
-import { resolveUrl } from '../util/env.js';
-
-/** `models/<id>/` relative to the page (Node: the working directory; script tag: the script). */
-const defaultModelUrl = (id: string): URL => {
-  const base = assetBase();
-  return base ? new URL(`models/${id}/`, base) : resolveUrl(`models/${id}/`);
-};
+import { defaultModelUrl } from './model-url.js';
 
 /** classify() on a model after dispose(). */
 export class ModelDisposedError extends Error {
@@ -80,7 +73,7 @@ export class DctVisionModel {
 
   static async create(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
     const choice = await chooseBackend(opts.backend);
-    const url = opts.modelUrl ?? defaultModelUrl(id);
+    const url = opts.modelUrl ?? (await defaultModelUrl(id));
     const loaded = await loadWeights(url, {
       onProgress: opts.onProgress,
       fetcher: opts.fetcher ?? (opts.cache && cacheAvailable() ? cachingFetcher() : undefined),

@@ -4,12 +4,16 @@
  * Folders are searched for .jpg/.jpeg files (recursively). Files go through classifyBatch in
  * chunks of --batch (decoded in parallel by the worker pool, one forward pass per chunk); a
  * bad file fails alone. On a terminal, progress goes to stderr; --json prints only the JSON.
+ * Without --model-url the weights are `models/ID/` of the working directory, else those of an
+ * installed dctvision-models package.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { load } from '../classify/model.js';
+import { modelsPackage } from '../classify/model-url.js';
+import { WeightsError } from '../engine/weights.js';
 import type { Classification } from '../classify/types.js';
 import type { BackendName } from '../classify/backend.js';
 
@@ -53,6 +57,11 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const model = await load(values.model!, {
     modelUrl: url ? (/^[a-z]+:/.test(url) ? url : pathToFileURL(url.replace(/\/?$/, '/'))) : undefined,
     backend: values.backend as BackendName | undefined,
+  }).catch((e: unknown) => {
+    if (!url && e instanceof WeightsError && e.reason === 'not-found') {
+      e.message += ` (no models/${values.model}/ here and no ${modelsPackage} installed: \`npm install ${modelsPackage}\`, or pass --model-url)`;
+    }
+    throw e;
   });
   const files = await expand(positionals);
   const progress = process.stderr.isTTY && !values.json;

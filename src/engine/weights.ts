@@ -137,7 +137,7 @@ export async function loadWeights(
       data = await fetcher(url);
       actual = await sha256Hex(data);
     }
-    if (actual !== sha) throw new WeightsError(`shard '${path}' fails its sha256 check (expected ${sha}, got ${actual})`, { reason: 'integrity' });
+    if (actual !== sha) throw new WeightsError(`shard '${path}' of ${jsonUrl.href} fails its sha256 check (expected ${sha}, got ${actual})`, { reason: 'integrity' });
     buffers.push(data);
     opts.onProgress?.(++done / paths.length);
   }
