@@ -93,7 +93,8 @@ async function samplesGetEvaluatedClasses(page: Page): Promise<void> {
 }
 
 /** Run the benchmark panel on 8 images through all eight networks; check its table and charts
- *  (the accuracy column is each model's metrics.json, or "not evaluated"); save a screenshot. */
+ *  (the accuracy column is each model's metrics.json, or "not evaluated"); save screenshots of
+ *  the whole page and of the panel. */
 async function benchmarkPanel(page: Page): Promise<void> {
   await page.fill('[data-testid="bench-n"]', '8');
   await page.click('[data-testid="bench-run"]');
@@ -116,7 +117,8 @@ async function benchmarkPanel(page: Page): Promise<void> {
     expect(bars.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
   }
   mkdirSync(join(root, 'build/screenshots'), { recursive: true });
-  await page.screenshot({ path: join(root, 'build/screenshots/demo-benchmark.png'), fullPage: true });
+  await page.screenshot({ path: join(root, 'build/screenshots/demo.png'), fullPage: true });
+  await page.locator('[data-testid="bench"]').screenshot({ path: join(root, 'build/screenshots/demo-benchmark.png') });
 }
 
 describe('demo (built site)', () => {
