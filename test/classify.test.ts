@@ -211,14 +211,14 @@ describe('dctvision classify (CLI)', () => {
     rmSync(dir, { recursive: true });
   });
 
-  it('without --model-url: models/ID/ of the working directory, else an installed dctvision-models; neither: it says what to install', () => {
+  it('without --model-url: models/ID/ of the working directory, else an installed dctvision-models; neither: load() says what to install', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-default-model-'));
     const file = imagenetteSample(1)[0];
     const run = () => spawnSync('node', [join(root, 'bin/dctvision.js'), 'classify', file, '--model', 'late-concat', '--json'], { cwd: dir, encoding: 'utf8' });
     const missing = run();
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/WeightsError|cannot read .*models\/late-concat\/model\.json/);
-    expect(missing.stderr).toContain('no models/late-concat/ here and no dctvision-models installed: `npm install dctvision-models`, or pass --model-url');
+    expect(missing.stderr).toMatch(/cannot read .*models\/late-concat\/model\.json/);
+    expect(missing.stderr).toContain("no models/late-concat/ in the working directory and no dctvision-models installed: `npm install dctvision-models`, or give the weights' URL");
 
     // The package as npm installs it into an app (models/package.json + one network).
     const installed = join(dir, 'node_modules/dctvision-models');

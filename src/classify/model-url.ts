@@ -4,8 +4,9 @@
  * - a page: `models/<id>/` of the page;
  * - Node: `models/<id>/` of the working directory if it holds a model.json, else the same
  *   network in the `dctvision-models` package if that is installed (the trained weights are
- *   published apart from the library, so that an app pays for them only when it wants them).
+ *   packaged apart from the library, so that an app pays for them only when it wants them).
  */
+import { WeightsError } from '../engine/weights.js';
 import { assetBase } from '../util/assets.js';
 import { isNode, resolveUrl } from '../util/env.js';
 
@@ -18,16 +19,12 @@ export async function defaultModelUrl(id: string): Promise<URL> {
   const local = resolveUrl(`models/${id}/`);
   if (!isNode) return local;
   const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
-  if (existsSync(new URL('model.json', local))) return local;
-  return (await installedModels(id)) ?? local;
-}
-
-/** `<id>/` of an installed dctvision-models, seen from the working directory (an app's own
- *  node_modules) or else from this library (installed beside it). */
-async function installedModels(id: string): Promise<URL | undefined> {
   const { createRequire } = await import(/* @vite-ignore */ 'node:module');
-  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
   const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
+  const holdsModel = (folder: URL) => existsSync(new URL('model.json', folder));
+  if (holdsModel(local)) return local;
+  // An installed dctvision-models, seen from the working directory (an app's own node_modules)
+  // or else from this library (installed beside it).
   for (const from of [pathToFileURL(`${process.cwd()}/`).href, import.meta.url]) {
     let manifest: string;
     try {
@@ -36,7 +33,15 @@ async function installedModels(id: string): Promise<URL | undefined> {
       continue; // not installed there
     }
     const folder = new URL(`${id}/`, pathToFileURL(manifest));
-    if (existsSync(new URL('model.json', folder))) return folder;
+    if (holdsModel(folder)) return folder;
   }
-  return undefined;
+  return local;
+}
+
+/** A default lookup that found nothing, in Node: say both places it looked and what to do. */
+export function withLookupHint(e: unknown, id: string): unknown {
+  if (isNode && e instanceof WeightsError && e.reason === 'not-found') {
+    e.message += ` (no models/${id}/ in the working directory and no ${modelsPackage} installed: \`npm install ${modelsPackage}\`, or give the weights' URL)`;
+  }
+  return e;
 }

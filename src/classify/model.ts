@@ -17,7 +17,7 @@ import { cacheAvailable, cachingFetcher } from '../engine/cache.js';
 import { InputPipeline, type Decoded } from '../prep/pipeline.js';
 import { chooseBackend, onBackend, type BackendChoice, type BackendName } from './backend.js';
 import type { BatchClassification, BatchOptions, Classification, ClassifyInput, ClassifyOptions, LoadOptions, ModelInfo, Prediction, Timings } from './types.js';
-import { defaultModelUrl } from './model-url.js';
+import { defaultModelUrl, withLookupHint } from './model-url.js';
 
 /** classify() on a model after dispose(). */
 export class ModelDisposedError extends Error {
@@ -78,6 +78,8 @@ export class DctVisionModel {
       onProgress: opts.onProgress,
       fetcher: opts.fetcher ?? (opts.cache && cacheAvailable() ? cachingFetcher() : undefined),
       allocate: (make) => onBackend(choice.name, make),
+    }).catch((e: unknown) => {
+      throw opts.modelUrl ? e : withLookupHint(e, id);
     });
     // A load that fails after the weights were uploaded must not leave them (or workers) behind.
     let model: DctVisionModel | undefined;

@@ -12,8 +12,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { load } from '../classify/model.js';
-import { modelsPackage } from '../classify/model-url.js';
-import { WeightsError } from '../engine/weights.js';
 import type { Classification } from '../classify/types.js';
 import type { BackendName } from '../classify/backend.js';
 
@@ -57,11 +55,6 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const model = await load(values.model!, {
     modelUrl: url ? (/^[a-z]+:/.test(url) ? url : pathToFileURL(url.replace(/\/?$/, '/'))) : undefined,
     backend: values.backend as BackendName | undefined,
-  }).catch((e: unknown) => {
-    if (!url && e instanceof WeightsError && e.reason === 'not-found') {
-      e.message += ` (no models/${values.model}/ here and no ${modelsPackage} installed: \`npm install ${modelsPackage}\`, or pass --model-url)`;
-    }
-    throw e;
   });
   const files = await expand(positionals);
   const progress = process.stderr.isTTY && !values.json;
