@@ -86,7 +86,7 @@ def branch(args, net):
 
 
 def status(args, recipe):
-    out, models = Path(args.out), Path(args.models)
+    out, models = Path(args.out).resolve(), Path(args.models).resolve()  # git and evaluate.py run from other folders
     lines = []
     for net in args.networks.split(","):
         metrics, resume, final = models / net / "metrics.json", out / f"{net}.resume.pt", out / f"{net}.pt"
@@ -126,7 +126,7 @@ def main(argv=None):
     recipe = recipe_of(args)
     deadline = time.time() + args.budget_minutes * 60
     torch.set_num_threads(os.cpu_count())
-    out, models = Path(args.out), Path(args.models)
+    out, models = Path(args.out).resolve(), Path(args.models).resolve()  # git and evaluate.py run from other folders
     print(f"zoo: {torch.get_num_threads()} threads, deadline in {args.budget_minutes:.0f} min\n{status(args, recipe)}", flush=True)
     if args.status:
         return
