@@ -4,13 +4,14 @@
 //
 // Top-1 of every trained model in models/ through classify() itself, on each backend this
 // machine runs (Node WASM: the CLI's; Chromium WASM; Chromium WebGPU, here SwiftShader), on two
-// sets: the first N val files of each class as they are (224×224 4:2:0), and the re-encoded
-// variants made from those same files by scripts/make-variants.mjs (long side 256-1024 px,
-// other aspect ratios, q50-95, 4:2:0/4:2:2/4:4:4, progressive, EXIF-rotated; the evaluation
-// script's own set when N = 30). Beside each: the model's metrics.json (full val split,
-// PyTorch) and the agreement of each backend's top-1 with Node WASM's, file by file. WebGPU
-// here is SwiftShader (a CPU emulating a GPU, 1-3 s per classification): it takes the first K
-// files of each class of both sets (default 5: 100 files per network), the others all.
+// sets: N val files of each class as they are (224×224 4:2:0; a fixed pseudo-random sample,
+// whose first n files are the same for any N), and the re-encoded variants made from those
+// same files by scripts/make-variants.mjs (long side 256-1024 px, other aspect ratios, q50-95,
+// 4:2:0/4:2:2/4:4:4, progressive, EXIF-rotated; the evaluation script's own set when N = 100).
+// Beside each: the model's metrics.json (full val split, PyTorch) and the agreement of each
+// backend's top-1 with Node WASM's, file by file. WebGPU here is SwiftShader (a CPU emulating
+// a GPU, 1-3 s per classification): it takes the first K files of each class of both sets
+// (default 5: 100 files per network), the others all.
 // Prints the table MODELS.md shows (bench/lib/accuracy-table.mjs), writes JSON; with --json the last line of stdout is the summary
 // {id: {backend: {val, variants, agree}}}. --merge FILE keeps the other models' runs of an earlier
 // result (same files, same backends): a newly trained model is measured alone.
@@ -34,14 +35,13 @@ const ids = opt('ids', trained.join(',')).split(',').filter(Boolean);
 if (!ids.length) throw new Error('no trained model in models/ (no metrics.json): nothing to measure');
 for (const id of ids) if (!trained.includes(id)) throw new Error(`models/${id}/metrics.json not found`);
 
-// The sets: val sources and their variants (made once, shared with the evaluation script).
-const classes = readdirSync(valDir).sort();
-const sources = classes.flatMap((c) => readdirSync(join(valDir, c)).sort().slice(0, perClass).map((f, k) => ({ file: join(valDir, c, f), label: c, k })));
+// The sets: the variants (made once, shared with the evaluation script) and the val files they were made from.
 const variantDir = join(root, 'build', `variants-${perClass}`);
-if (!existsSync(join(variantDir, 'manifest.json'))) {
-  execFileSync('node', [join(root, 'scripts/make-variants.mjs'), '--val', valDir, '--out', variantDir, '--per-class', String(perClass)], { stdio: 'inherit' });
-}
-const variants = JSON.parse(readFileSync(join(variantDir, 'manifest.json'), 'utf8')).map((e, i) => ({ file: e.file, label: e.label, k: i % perClass }));
+execFileSync('node', [join(root, 'scripts/make-variants.mjs'), '--val', valDir, '--out', variantDir, '--per-class', String(perClass)], { stdio: 'inherit' });
+const manifest = JSON.parse(readFileSync(join(variantDir, 'manifest.json'), 'utf8'));
+const variants = manifest.map((e, i) => ({ file: e.file, label: e.label, k: i % perClass }));
+const sources = manifest.map((e, i) => ({ file: e.source, label: e.label, k: i % perClass }));
+const variantSet = JSON.parse(readFileSync(join(variantDir, 'set.json'), 'utf8')).version;
 const sets = { val: sources, variants };
 /** Per set, the indices of the files a backend classifies (the first K of each class). */
 const pick = (backend) => {
@@ -49,11 +49,11 @@ const pick = (backend) => {
   return Object.fromEntries(Object.entries(sets).map(([name, files]) => [name, files.flatMap((f, i) => (f.k < k ? [i] : []))]));
 };
 
-const result = { date: new Date().toISOString(), per_class: perClass, webgpu_per_class: webgpuPerClass, files: { val: sources.length, variants: variants.length }, runs: {}, measured: {} };
+const result = { date: new Date().toISOString(), variant_set: variantSet, per_class: perClass, webgpu_per_class: webgpuPerClass, files: { val: sources.length, variants: variants.length }, runs: {}, measured: {} };
 const mergeFile = opt('merge');
 if (mergeFile) {
   const earlier = JSON.parse(readFileSync(mergeFile, 'utf8'));
-  const same = earlier.per_class === perClass && earlier.webgpu_per_class === webgpuPerClass && Object.values(earlier.runs).every((r) => Object.keys(r).join() === backends.join());
+  const same = earlier.variant_set === variantSet && earlier.per_class === perClass && earlier.webgpu_per_class === webgpuPerClass && Object.values(earlier.runs).every((r) => Object.keys(r).join() === backends.join());
   if (!same) throw new Error(`--merge ${mergeFile}: measured on other files or backends`);
   for (const [id, r] of Object.entries(earlier.runs)) {
     if (ids.includes(id)) continue;

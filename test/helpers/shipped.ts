@@ -9,7 +9,16 @@ export interface ShippedMetrics {
   val_images: number;
   ts_top1_agreement: number;
   ts_agreement_images: number;
-  variants?: { files: number; top1_cli: number; top1_pytorch: number; top1_pytorch_exact_prep?: number; top1_sources?: number; failed: number };
+  variants?: {
+    set?: number;
+    files: number;
+    top1_cli: number;
+    top1_pytorch: number;
+    top1_pytorch_exact_prep: number;
+    top1_sources: number;
+    cli_pytorch_agreement: number;
+    failed: number;
+  };
   /** The first two val files of each class (relative to val/), their label and PyTorch's top-1. */
   ci_sample: { file: string; label: number; top1: number }[];
   /** Demo sample file → the class PyTorch gives it. */

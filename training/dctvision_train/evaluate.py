@@ -40,7 +40,7 @@ def main(argv=None):
     p.add_argument("--ts-images", type=int, default=1000)
     p.add_argument("--ts-backend", default="wasm")
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--variants", type=int, default=30, metavar="PER_CLASS",
+    p.add_argument("--variants", type=int, default=100, metavar="PER_CLASS",
                    help="also classify re-encoded variants of this many val files per class with the CLI (0: skip)")
     args = p.parse_args(argv)
 
@@ -55,10 +55,10 @@ def main(argv=None):
         model = Network(ck["network"], ck["width"], ck["classes"])
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
         model.eval().fold_()
-        out = Path(args.out)
+        out = Path(args.out).resolve()  # the Node scripts run from the repository root
         export_model(model, out, ck["class_names"], dtype="float16")
     else:
-        out = Path(args.model)
+        out = Path(args.model).resolve()
         ck = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
     doc, tensors = read_model(out)        # evaluate what ships: float16 weights read back
     spec_doc = {"networks": {doc["network"]: doc["spec"]}} if doc.get("spec") else None
@@ -129,17 +129,22 @@ def main(argv=None):
 
 def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
     """Top-1 on re-encoded variants (scripts/make-variants.mjs: 256-1024 px, other aspect ratios,
-    q50-95, 4:4:4/4:2:2/4:2:0, progressive, EXIF-rotated) of the first val files of each class,
-    classified the way users do it - `dctvision classify --json` - and by PyTorch on the same
-    files through the library's input pipeline; `top1_sources` is the val top-1 on the files
-    they were made from (`val_top1`: resolved path -> correct), the like-for-like reference
-    (the first files of each class are not an average sample of val)."""
+    q50-95, 4:4:4/4:2:2/4:2:0, progressive, EXIF-rotated) of a fixed sample of val files of each
+    class, classified the way users do it - `dctvision classify --json` - and by PyTorch on the
+    same files through the library's input pipeline; `top1_sources` is the val top-1 on the
+    files they were made from (`val_top1`: resolved path -> correct, completed here for sources
+    outside a --limit-per-class run), the like-for-like reference."""
     vdir = ROOT / "build" / f"variants-{args.variants}"
-    manifest = vdir / "manifest.json"
-    if not manifest.exists():
-        subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", str(val_dir), "--out", str(vdir),
-                        "--per-class", str(args.variants)], check=True, cwd=ROOT)
-    entries = json.loads(manifest.read_text())
+    subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", str(val_dir), "--out", str(vdir),
+                    "--per-class", str(args.variants)], check=True, cwd=ROOT)
+    entries = json.loads((vdir / "manifest.json").read_text())
+    sources = [str(Path(e["source"]).resolve()) for e in entries]  # val_top1's keys are resolved paths
+    source = {f: class_ids.index(e["label"]) for f, e in zip(sources, entries)}
+    missing = sorted(set(source) - set(val_top1))
+    if missing:
+        with torch.no_grad():
+            top1 = torch.cat([model(x).argmax(1).masked_fill(~ok, -1) for x, ok in library_inputs(missing, model_dir=out, batch=args.batch)])
+        val_top1 = dict(val_top1, **{f: int(t) == source[f] for f, t in zip(missing, top1)})
     files = [e["file"] for e in entries]
     labels = torch.tensor([class_ids.index(e["label"]) for e in entries])
     cli = subprocess.run(["node", str(ROOT / "bin" / "dctvision.js"), "classify", *files, "--model", model.plan["name"],
@@ -153,13 +158,25 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
         # the same files through the exact operators (all 64 frequencies, no truncation)
         exact = torch.cat([model(x).argmax(1).masked_fill(~ok, -1)
                            for x, ok in library_inputs(files, model_dir=out, batch=args.batch, exact=True)])
-    result = dict(files=len(files), per_class=args.variants, top1_cli=round((cli_top1 == labels).float().mean().item(), 6),
+    # Top-1 per value of each variant parameter, beside the val top-1 of the same files as they are:
+    # which sizes, qualities, layouts or orientations cost (or gain) accuracy.
+    by_param = {}
+    for key in ("long", "aspect", "quality", "sampling", "progressive", "orientation"):
+        groups = {}
+        for i, e in enumerate(entries):
+            groups.setdefault(str(e[key]), []).append(i)
+        by_param[key] = {value: dict(files=len(ix), top1_cli=round((cli_top1[ix] == labels[ix]).float().mean().item(), 4),
+                                     top1_sources=round(sum(val_top1[sources[i]] for i in ix) / len(ix), 4))
+                         for value, ix in groups.items()}
+    result = dict(files=len(files), per_class=args.variants, set=json.loads((vdir / "set.json").read_text())["version"],
+                  top1_cli=round((cli_top1 == labels).float().mean().item(), 6),
                   top1_pytorch=round((py == labels).float().mean().item(), 6),
                   top1_pytorch_exact_prep=round((exact == labels).float().mean().item(), 6),
                   cli_pytorch_agreement=round((cli_top1 == py).float().mean().item(), 6), failed=int((cli_top1 < 0).sum()),
-                  top1_sources=round(sum(val_top1[str(Path(e["source"]).resolve())] for e in entries) / len(entries), 6),
-                  made_by="scripts/make-variants.mjs (ImageMagick): long side 256-1024, aspect 1:1/4:3/3:4/16:9/3:2, "
-                          "q50-95, 4:2:0/4:2:2/4:4:4, baseline/progressive, EXIF 1/3/6/8")
+                  top1_sources=round(sum(val_top1[f] for f in sources) / len(entries), 6),
+                  by_param=by_param,
+                  made_by="scripts/make-variants.mjs (ImageMagick), sampled sources: long side 256-1024, "
+                          "aspect 1:1/4:3/3:4/16:9/3:2 (mirror-extended), q50-95, 4:2:0/4:2:2/4:4:4, baseline/progressive, EXIF 1/3/6/8")
     print(f"variants: CLI top-1 {result['top1_cli']:.4f}, PyTorch top-1 {result['top1_pytorch']:.4f} "
           f"(exact operators {result['top1_pytorch_exact_prep']:.4f}) on {len(files)} files; "
           f"their source files {result['top1_sources']:.4f}", flush=True)

@@ -86,7 +86,7 @@ def branch(args, net):
 
 
 def status(args, recipe):
-    out, models = Path(args.out).resolve(), Path(args.models).resolve()  # git and evaluate.py run from other folders
+    out, models = Path(args.out), Path(args.models)
     lines = []
     for net in args.networks.split(","):
         metrics, resume, final = models / net / "metrics.json", out / f"{net}.resume.pt", out / f"{net}.pt"
