@@ -36,6 +36,8 @@ function aloneSeconds(id) {
   }, 0);
 }
 const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
+/** A difference in points, with its sign. */
+const points = (d) => `${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
 const base = metrics[baseline];
 const rows = [
   '| network | Imagenette top-1 % | top-5 % | Δ top-1 vs RGB | library agrees | params | MMACs | epochs | training | paper ImageNet top-1 % (Δ vs RGB) |',
@@ -47,20 +49,19 @@ for (const id of Object.keys(spec)) {
   const pTop1 = 100 - p.top1Error;
   const pDelta = pTop1 - (100 - paper[baseline].top1Error);
   const d = m && base ? 100 * (m.top1 - base.top1) : 0;
-  const delta = m && base && id !== baseline ? `${d >= 0 ? '+' : ''}${d.toFixed(1)}` : '—';
+  const delta = m && base && id !== baseline ? points(d) : '—';
   const alone = aloneSeconds(id);
   const train = m?.train_seconds
     ? `${alone ? `${(alone / 3600).toFixed(2)} h (wall ${(m.train_seconds / 3600).toFixed(2)} h)` : `${(m.train_seconds / 3600).toFixed(2)} h`}, ${m.hardware}`
     : '—';
   rows.push(
-    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.epochs ?? '—'} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : (pDelta >= 0 ? '+' : '') + pDelta.toFixed(1)}) |`,
+    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.epochs ?? '—'} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : points(pDelta)}) |`,
   );
 }
 const table = rows.join('\n');
 
 // The training issue's check on files people have: `dctvision classify --json` on re-encoded,
 // resized, rotated val files against the val top-1, and against the same files as they are.
-const signed = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const vrows = [
   '| network | val top-1 % (full split) | variants | their sources as they are % | variants through the CLI % | Δ vs val | Δ vs sources | CLI = PyTorch | exact operators % |',
   '|---|---:|---|---:|---:|---:|---:|---:|---:|',
@@ -73,7 +74,7 @@ for (const id of Object.keys(spec)) {
     continue;
   }
   vrows.push(
-    `| ${spec[id].title} | ${pct(m.top1)} | ${v.files.toLocaleString('en-US')} (${v.per_class}/class, set ${v.set ?? 1}) | ${pct(v.top1_sources)} | ${pct(v.top1_cli)} | ${signed(v.top1_cli - m.top1)} | ${v.top1_sources == null ? '—' : signed(v.top1_cli - v.top1_sources)} | ${v.cli_pytorch_agreement.toFixed(3)} | ${pct(v.top1_pytorch_exact_prep)} |`,
+    `| ${spec[id].title} | ${pct(m.top1)} | ${v.files.toLocaleString('en-US')} (${v.per_class}/class, set ${v.set ?? 1}) | ${pct(v.top1_sources)} | ${pct(v.top1_cli)} | ${points(100 * (v.top1_cli - m.top1))} | ${v.top1_sources == null ? '—' : points(100 * (v.top1_cli - v.top1_sources))} | ${v.cli_pytorch_agreement.toFixed(3)} | ${pct(v.top1_pytorch_exact_prep)} |`,
   );
 }
 const variantsTable = vrows.join('\n');
