@@ -8,7 +8,8 @@ every epoch: fp32 weights, optimizer, step, RNG states, log), so a run stopped b
 or by a session ending, continues exactly where it was on any machine that has the repository.
 A network that finishes gets its float16 checkpoint training/checkpoints/<id>.pt, is evaluated
 and exported by evaluate.py into models/<id>/ (metrics.json from the full val split), its
-resume file is removed, and with --commit those files are committed at once.
+resume file is removed, and with --commit those files are committed at once; a network stopped
+by the budget has its resume file committed, so the next session finds it in any clone.
 
 The budget is wall-clock: an epoch starts only if it is expected to end (and, for a last
 epoch, be evaluated) before the deadline. `--status` prints what is done and what is left.
@@ -51,7 +52,7 @@ def parse(argv=None):
                    help="start from this resume checkpoint (another run's), with the --set entries applied to its recipe")
     p.add_argument("--val-every", type=int, default=4, help="simulated-q75 val accuracy every N epochs (and at the end)")
     p.add_argument("--no-export", action="store_true", help="train only (calibration)")
-    p.add_argument("--commit", action="store_true", help="git-commit each finished model at once")
+    p.add_argument("--commit", action="store_true", help="git-commit each finished model at once, and the resume checkpoint when the budget stops a run")
     p.add_argument("--limit-per-class", type=int, default=None, help="smoke tests only")
     p.add_argument("--memory-format", choices=["auto", "nchw", "channels_last"], default="auto",
                    help="tensor layout for a new run (auto: the faster one, measured)")
@@ -104,9 +105,12 @@ def status(args, recipe):
 
 
 def git_commit(paths, message):
+    # in the repository that holds the checkpoints (this one, unless --out points into another)
+    where = next(Path(q) for q in paths if Path(q).is_dir() or Path(q).parent.is_dir())
+    where = where if where.is_dir() else where.parent
     for attempt in range(5):
-        add = subprocess.run(["git", "add", "-A", "--", *map(str, paths)], cwd=ROOT)
-        r = subprocess.run(["git", "commit", "-q", "-m", message, "--", *map(str, paths)], cwd=ROOT)
+        add = subprocess.run(["git", "add", "-A", "--", *map(str, paths)], cwd=where)
+        r = subprocess.run(["git", "commit", "-q", "-m", message, "--", *map(str, paths)], cwd=where)
         if add.returncode == 0 and r.returncode == 0:
             return True
         time.sleep(5)  # another git command held the index lock
@@ -165,6 +169,9 @@ def main(argv=None):
                 if over or time.time() + guess * 1.1 + (240 if last and not args.no_export else 30) > deadline:
                     print(f"zoo: {net}: budget reached before epoch {run.epoch + 1} (~{guess:.0f}s); stopping", flush=True)
                     run.save(resume)
+                    if args.commit:  # a fresh machine (the next session) continues from the repository
+                        git_commit([resume], f"{resume.name}: {net} stopped by the zoo's budget at epoch "
+                                             f"{run.epoch}/{epochs_of(run.recipe)}; the next run resumes it")
                     print(status(args, recipe), flush=True)
                     return
                 entry = run.train_epoch(pixels, labels)

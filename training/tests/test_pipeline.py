@@ -91,6 +91,23 @@ class TinyPipeline(unittest.TestCase):
             for k, v in a["state_dict"].items():
                 self.assertTrue(torch.equal(v, b["state_dict"][k]), k)
 
+    def test_zoo_commits_the_resume_checkpoint_when_its_budget_stops_it(self):
+        """With --commit, a run stopped by its budget commits its resume checkpoint in the repository
+        that holds --out, so a fresh clone (the next session) continues it."""
+        common = ["--networks", "late-concat", "--limit-per-class", "2", "--no-export", "--val-every", "0", "--memory-format", "nchw",
+                  "--set", "width=0.125", "--set", "batch=8", "--set", "schedule=[[32,1],[48,2]]", "--data", str(DATA)]
+        with tempfile.TemporaryDirectory() as d:
+            git = lambda *a: subprocess.run(["git", "-C", d, *a], check=True, capture_output=True, text=True).stdout
+            git("init", "-q")
+            git("config", "user.email", "zoo@test")
+            git("config", "user.name", "zoo test")
+            out = Path(d) / "checkpoints" / "v9"
+            self.assertIn("stopping", self.run_script("zoo", *common, "--out", str(out), "--max-epochs", "1", "--commit"))
+            self.assertEqual(git("log", "--name-only", "--format=%s").split("\n")[:3],
+                             ["late-concat.resume.pt: late-concat stopped by the zoo's budget at epoch 1/3; the next run resumes it",
+                              "", "checkpoints/v9/late-concat.resume.pt"])
+            self.assertEqual(git("status", "--porcelain"), "")
+
     def test_zoo_branches_from_another_runs_checkpoint(self):
         """--from continues another run's resume state under a changed ending (same epoch count): the
         shared epochs are kept, the new stages train at their own size and crop range."""
