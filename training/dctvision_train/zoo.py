@@ -8,7 +8,8 @@ every epoch: fp32 weights, optimizer, step, RNG states, log), so a run stopped b
 or by a session ending, continues exactly where it was on any machine that has the repository.
 A network that finishes gets its float16 checkpoint training/checkpoints/<id>.pt, is evaluated
 and exported by evaluate.py into models/<id>/ (metrics.json from the full val split), its
-resume file is removed, and with --commit those files are committed at once; a network stopped
+resume file is removed, and with --commit those files are committed at once (the checkpoint
+before its evaluation starts, the exported model after it); a network stopped
 by the budget has its resume file committed, so the next session finds it in any clone.
 
 The budget is wall-clock: an epoch starts only if it is expected to end (and, for a last
@@ -184,6 +185,9 @@ def main(argv=None):
             torch.save(run.final_checkpoint(), final)
             (out / f"{net}.log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in run.log))
             resume.unlink()
+            if args.commit:  # the trained weights are safe before the (long) evaluation starts
+                git_commit([out], f"{final.name}: {net} trained ({epochs_of(run.recipe)} epochs) by dctvision_train.zoo; "
+                                  f"evaluation follows")
         if args.no_export:
             continue
         if evaluate(net, final, models):

@@ -91,9 +91,10 @@ class TinyPipeline(unittest.TestCase):
             for k, v in a["state_dict"].items():
                 self.assertTrue(torch.equal(v, b["state_dict"][k]), k)
 
-    def test_zoo_commits_the_resume_checkpoint_when_its_budget_stops_it(self):
+    def test_zoo_commits_what_a_fresh_clone_needs_to_continue(self):
         """With --commit, a run stopped by its budget commits its resume checkpoint in the repository
-        that holds --out, so a fresh clone (the next session) continues it."""
+        that holds --out, so a fresh clone (the next session) continues it; the run that finishes
+        commits the checkpoint and log and removes the resume file (before any evaluation)."""
         common = ["--networks", "late-concat", "--limit-per-class", "2", "--no-export", "--val-every", "0", "--memory-format", "nchw",
                   "--set", "width=0.125", "--set", "batch=8", "--set", "schedule=[[32,1],[48,2]]", "--data", str(DATA)]
         with tempfile.TemporaryDirectory() as d:
@@ -106,6 +107,11 @@ class TinyPipeline(unittest.TestCase):
             self.assertEqual(git("log", "--name-only", "--format=%s").split("\n")[:3],
                              ["late-concat.resume.pt: late-concat stopped by the zoo's budget at epoch 1/3; the next run resumes it",
                               "", "checkpoints/v9/late-concat.resume.pt"])
+            self.assertEqual(git("status", "--porcelain"), "")
+            self.run_script("zoo", *common, "--out", str(out), "--commit")  # finishes: checkpoint and log in, resume file out
+            self.assertEqual(sorted(git("show", "--name-status", "--format=", "HEAD").split("\n")[:-1]),
+                             ["A\tcheckpoints/v9/late-concat.log.jsonl", "A\tcheckpoints/v9/late-concat.pt",
+                              "D\tcheckpoints/v9/late-concat.resume.pt"])
             self.assertEqual(git("status", "--porcelain"), "")
 
     def test_zoo_branches_from_another_runs_checkpoint(self):
