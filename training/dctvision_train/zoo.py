@@ -37,8 +37,10 @@ from .data import list_images, load_pixels
 from .trainer import RECIPE, Run, epochs_of, size_at
 
 ROOT = Path(__file__).resolve().parents[2]
-PRIORITY = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "downsampling",
-            "late-concat-rfa-thinner", "upsampling-rfa", "deconvolution-rfa"]
+# after the three the issue names first, the two that missed their targets in version 1 (UpSampling,
+# Deconvolution-RFA), so whether version 2 closes their gaps is known before the rest is trained
+PRIORITY = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "deconvolution-rfa", "downsampling",
+            "late-concat-rfa-thinner", "upsampling-rfa"]
 
 
 def parse(argv=None):
