@@ -14,6 +14,9 @@
 //
 //   node scripts/make-variants.mjs --val ../shared/data/imagenette-224/val --out build/variants --per-class 30
 //
+// --fix long=224,aspect=1:1 holds parameters fixed for a control set (here: no resampling at all,
+// the other parameters still cycle), to tell which change moves accuracy (docs/MODELS.md).
+//
 // Writes OUT/<class>/<source>.jpg, OUT/manifest.json ([{file, label, source, ...params}]) and
 // OUT/set.json (what made them); a folder whose set.json matches is kept as it is, so callers
 // (the evaluation script, bench:accuracy) run this each time and share one set.
@@ -25,7 +28,13 @@ import { parseArgs } from 'node:util';
 import { withOrientation } from '../test/harness/exif.mjs';
 
 const { values } = parseArgs({
-  options: { val: { type: 'string' }, out: { type: 'string' }, 'per-class': { type: 'string', default: '30' }, offset: { type: 'string', default: '0' } },
+  options: {
+    val: { type: 'string' },
+    out: { type: 'string' },
+    'per-class': { type: 'string', default: '30' },
+    offset: { type: 'string', default: '0' },
+    fix: { type: 'string', default: '' },
+  },
 });
 const LONG = [256, 384, 512, 768, 1024];
 const ASPECT = [[1, 1], [4, 3], [3, 4], [16, 9], [3, 2]];
@@ -46,6 +55,18 @@ export function variantParams(i) {
     progressive: i % 2 === 1,
     orientation: ORIENT[Math.floor(i / 2) % 4],
   };
+}
+
+/** `long=224,aspect=1:1` -> { long: 224, aspect: [1, 1] }: parameters held fixed, typed as variantParams gives them. */
+export function parseFix(text) {
+  const fixed = {};
+  for (const pair of text.split(',').filter(Boolean)) {
+    const [key, value] = pair.split('=');
+    const example = variantParams(0)[key];
+    if (example === undefined || value === undefined) throw new Error(`--fix: unknown parameter in "${pair}"`);
+    fixed[key] = Array.isArray(example) ? value.split(':').map(Number) : typeof example === 'number' ? Number(value) : typeof example === 'boolean' ? value === 'true' : value;
+  }
+  return fixed;
 }
 
 /** A class's files in sample order: by a hash of the name, so the sample is fixed and the first n of it nest. */
@@ -77,7 +98,8 @@ if (values.val && values.out) {
   const classes = readdirSync(values.val).sort();
   const per = Number(values['per-class']);
   const offset = Number(values.offset);
-  const stamp = JSON.stringify({ version: SET_VERSION, val: resolve(values.val), per_class: per, offset }) + '\n';
+  const fixed = parseFix(values.fix);
+  const stamp = JSON.stringify({ version: SET_VERSION, val: resolve(values.val), per_class: per, offset, ...(values.fix ? { fixed } : {}) }) + '\n';
   const stampFile = join(values.out, 'set.json');
   if (made(stampFile, stamp)) {
     console.log(`variants in ${values.out} are up to date`);
@@ -92,7 +114,7 @@ if (values.val && values.out) {
     mkdirSync(join(values.out, cls), { recursive: true });
     const files = sampleOrder(readdirSync(join(values.val, cls))).slice(offset, offset + per);
     for (const f of files) {
-      const p = variantParams(i++);
+      const p = { ...variantParams(i++), ...fixed };
       const file = join(values.out, cls, basename(f).replace(/\.[^.]+$/, '.jpg'));
       writeFileSync(file, encode(join(values.val, cls, f), p));
       manifest.push({ file: resolve(file), label: cls, source: resolve(join(values.val, cls, f)), ...p, aspect: p.aspect.join(':') });

@@ -42,6 +42,8 @@ def main(argv=None):
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--variants", type=int, default=100, metavar="PER_CLASS",
                    help="also classify re-encoded variants of this many val files per class with the CLI (0: skip)")
+    p.add_argument("--variants-fix", default="", metavar="KEY=VALUE,...",
+                   help="a control set: variant parameters held fixed (make-variants.mjs --fix), e.g. long=224,aspect=1:1")
     args = p.parse_args(argv)
 
     if args.checkpoint:
@@ -134,9 +136,12 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
     same files through the library's input pipeline; `top1_sources` is the val top-1 on the
     files they were made from (`val_top1`: resolved path -> correct, completed here for sources
     outside a --limit-per-class run), the like-for-like reference."""
-    vdir = ROOT / "build" / f"variants-{args.variants}"
+    fix = ["--fix", args.variants_fix] if args.variants_fix else []
+    vdir = ROOT / "build" / ("-".join([f"variants-{args.variants}", *args.variants_fix.replace("=", "").replace(":", "x").split(",")])
+                             if args.variants_fix else f"variants-{args.variants}")
     subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", str(val_dir), "--out", str(vdir),
-                    "--per-class", str(args.variants)], check=True, cwd=ROOT)
+                    "--per-class", str(args.variants), *fix], check=True, cwd=ROOT)
+    stamp = json.loads((vdir / "set.json").read_text())
     entries = json.loads((vdir / "manifest.json").read_text())
     sources = [str(Path(e["source"]).resolve()) for e in entries]  # val_top1's keys are resolved paths
     source = {f: class_ids.index(e["label"]) for f, e in zip(sources, entries)}
@@ -168,7 +173,7 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
         by_param[key] = {value: dict(files=len(ix), top1_cli=round((cli_top1[ix] == labels[ix]).float().mean().item(), 4),
                                      top1_sources=round(sum(val_top1[sources[i]] for i in ix) / len(ix), 4))
                          for value, ix in groups.items()}
-    result = dict(files=len(files), per_class=args.variants, set=json.loads((vdir / "set.json").read_text())["version"],
+    result = dict(files=len(files), per_class=args.variants, set=stamp["version"], **({"fixed": stamp["fixed"]} if "fixed" in stamp else {}),
                   top1_cli=round((cli_top1 == labels).float().mean().item(), 6),
                   top1_pytorch=round((py == labels).float().mean().item(), 6),
                   top1_pytorch_exact_prep=round((exact == labels).float().mean().item(), 6),
