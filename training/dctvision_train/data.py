@@ -81,9 +81,12 @@ def load_pixels(files, threads=8):
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
 
 
-def augment(pixels, generator=None, min_scale=0.35, size=SIZE):
+def augment(pixels, generator=None, min_scale=0.35, size=SIZE, sharp=0.0):
     """Random resized crop (area 35-100%, aspect 3/4-4/3) + horizontal flip, batched on the device,
-    to size x size (a multiple of 16: progressive resizing trains at lower resolutions first)."""
+    to size x size (a multiple of 16: progressive resizing trains at lower resolutions first).
+    `sharp`: the fraction of pictures kept at their own pixels (flip only) when size is theirs -
+    bilinear resampling at a fractional offset blurs every crop, and a network that sees only
+    blurred pictures loses points on sharp ones (the val files; docs/MODELS.md)."""
     n, dev = pixels.shape[0], pixels.device
     rand = lambda *s: torch.rand(*s, generator=generator, device=dev)
     area = min_scale + (1 - min_scale) * rand(n)
@@ -94,6 +97,9 @@ def augment(pixels, generator=None, min_scale=0.35, size=SIZE):
     tx = (1 - sw) * (2 * rand(n) - 1)
     ty = (1 - sh) * (2 * rand(n) - 1)
     flip = torch.where(rand(n) < 0.5, -1.0, 1.0)
+    if sharp and size == pixels.shape[-1]:  # no draw otherwise: recipes without it keep their random stream
+        keep = rand(n) < sharp
+        sw, sh, tx, ty = (torch.where(keep, one, v) for one, v in ((1.0, sw), (1.0, sh), (0.0, tx), (0.0, ty)))
     theta = torch.zeros(n, 2, 3, device=dev)
     theta[:, 0, 0], theta[:, 0, 2], theta[:, 1, 1], theta[:, 1, 2] = sw * flip, tx, sh, ty
     grid = F.affine_grid(theta, (n, 3, size, size), align_corners=False)

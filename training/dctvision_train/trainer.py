@@ -19,13 +19,15 @@ import torch.nn.functional as F
 from .data import augment, network_inputs
 from .model import INPUT_BN_VAR_FLOOR, Network
 
-# The zoo's recipe (docs/MODELS.md says how it was chosen). Version 2, the retraining in
+# The zoo's recipe (docs/MODELS.md says how it was chosen). Version 3, the retraining in
 # progress: twice the epochs of version 1 (whose schedule was [[128, 32], [176, 8], [224, 4]],
-# the shipped models' - each metrics.json carries its own) and milder crops in the 224 px epochs.
+# the shipped models' - each metrics.json carries its own), milder crops in the 224 px epochs
+# (version 2), and half the pictures of those epochs at their own, unresampled pixels (`sharp`:
+# the val files are never resampled, and training had blurred every picture it showed).
 RECIPE = dict(
     optimizer="adamw", lr=2e-3, momentum=0.9, nesterov=True, weight_decay=0.05, label_smoothing=0.1,
     batch=128, warmup=0.15, schedule=[[128, 64], [176, 16], [224, 8, 0.8]], quality=[50, 95], min_scale=0.35,
-    amp="bf16", width=0.25, seed=0, input_bn_floor=INPUT_BN_VAR_FLOOR)
+    amp="bf16", width=0.25, seed=0, input_bn_floor=INPUT_BN_VAR_FLOOR, sharp=0.5)
 
 
 def epochs_of(recipe):
@@ -145,7 +147,7 @@ class Run:
         n = px.shape[0]
         if train:
             q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen)
-            rgb = augment(px, self.gen, min_scale, size)
+            rgb = augment(px, self.gen, min_scale, size, self.recipe.get("sharp", 0.0))
         else:
             q = torch.full((n,), 75)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()

@@ -23,6 +23,7 @@ is unchanged), to compare endings from one shared start: --from CKPT --out runs/
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -147,7 +148,7 @@ def main(argv=None):
     vfiles, vlabels, _, _ = list_images(data / "val", args.limit_per_class)
     vpixels = load_pixels(vfiles)
     print(f"zoo: {len(files)} train / {len(vfiles)} val images loaded in {time.time() - t:.0f}s", flush=True)
-    epoch_cost = {}  # (network, size) -> seconds, to decide whether another epoch fits
+    epoch_cost = {}  # (network, size) -> this run's epoch seconds, to decide whether another epoch fits
     epochs_run = 0
     for net in todo:
         resume, final = out / f"{net}.resume.pt", out / f"{net}.pt"
@@ -165,8 +166,9 @@ def main(argv=None):
             run.choose_memory_format(pixels, labels)
             while not run.done:
                 size = size_at(run.recipe, run.epoch)
-                guess = epoch_cost.get((net, size)) or 1.15 * max(
-                    [s * (size / sz) ** 2 for (n, sz), s in epoch_cost.items() if n == net] or [60 * (size / 128) ** 2])
+                # the median: one epoch stretched by a pause (kill -STOP while a benchmark ran) must not end the run
+                cost = {sz: statistics.median(v) for (n, sz), v in epoch_cost.items() if n == net}
+                guess = cost.get(size) or 1.15 * max([s * (size / sz) ** 2 for sz, s in cost.items()] or [60 * (size / 128) ** 2])
                 last = run.epoch + 1 == epochs_of(run.recipe)
                 over = args.max_epochs is not None and epochs_run >= args.max_epochs
                 if over or time.time() + guess * 1.1 + (240 if last and not args.no_export else 30) > deadline:
@@ -179,7 +181,7 @@ def main(argv=None):
                     return
                 entry = run.train_epoch(pixels, labels)
                 epochs_run += 1
-                epoch_cost[(net, size)] = entry["epoch_seconds"]
+                epoch_cost.setdefault((net, size), []).append(entry["epoch_seconds"])
                 if args.val_every and (run.epoch % args.val_every == 0 or run.done):
                     entry["val_acc_simulated_q75"] = round(run.val_simulated(vpixels, vlabels), 5)
                 run.save(resume)
