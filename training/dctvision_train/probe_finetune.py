@@ -36,8 +36,9 @@ def main(argv=None):
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     ck = torch.load(args.checkpoint, map_location="cpu")
-    recipe = dict(RECIPE, **(ck["recipe"] if isinstance(ck.get("recipe"), dict) else {}))
-    recipe.pop("text", None)
+    # the checkpoint's own recipe: an entry it predates keeps the trainer's default for it (e.g. no
+    # sharp pictures), not today's RECIPE - only the --set entries differ between the arms
+    recipe = {k: v for k, v in ck["recipe"].items() if k != "text"} if isinstance(ck.get("recipe"), dict) else dict(RECIPE)
     recipe.update(overrides_of(args))
     files, labels, class_ids, class_names = list_images(Path(args.data) / "train", args.limit_per_class)
     run = Run(ck["network"], recipe, ck["classes"], len(files), class_ids, class_names)

@@ -242,4 +242,6 @@ def describe(recipe):
                               f"{sched}; random resized crop ({recipe['min_scale']:.0%}-100% area) + flip, simulated JPEG "
                               f"q{recipe['quality'][0]}-{recipe['quality'][1]} 4:2:0; {recipe['amp']} autocast"
                               + (f"; input BN variance floor {recipe['input_bn_floor']:g} in training as in inference"
-                                 if recipe.get("input_bn_floor") else "; input BN trained without a variance floor")))
+                                 if recipe.get("input_bn_floor") else "; input BN trained without a variance floor")
+                              + (f"; {recipe['sharp']:.0%} of the pictures of the 224 px epochs kept at their own pixels (flip only)"
+                                 if recipe.get("sharp") else "")))

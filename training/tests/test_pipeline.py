@@ -114,6 +114,25 @@ class TinyPipeline(unittest.TestCase):
                               "D\tcheckpoints/v9/late-concat.resume.pt"])
             self.assertEqual(git("status", "--porcelain"), "")
 
+    def test_probe_finetune_trains_a_finished_checkpoint_under_overrides_and_evaluates_it(self):
+        """The fine-tuning probe: a finished checkpoint, a changed last stage (sharp pictures), the
+        real val files through evaluate.py; the recipe is the checkpoint's plus the --set entries."""
+        import torch
+        common = ["--limit-per-class", "2", "--data", str(DATA)]
+        with tempfile.TemporaryDirectory() as d:
+            run, probe = Path(d) / "run", Path(d) / "probe"
+            self.run_script("zoo", "--networks", "late-concat", "--no-export", "--val-every", "0", "--memory-format", "nchw",
+                            "--set", "width=0.125", "--set", "batch=8", "--set", "schedule=[[32,1]]", "--out", str(run), *common)
+            out = self.run_script("probe_finetune", "--checkpoint", str(run / "late-concat.pt"), "--out", str(probe),
+                                  "--set", "schedule=[[224,1,0.8]]", "--set", "sharp=1.0", "--set", "lr=1e-4", *common)
+            self.assertEqual(json.loads(out.splitlines()[0])["size"], 224)
+            final = torch.load(probe / "finetuned.pt")
+            self.assertEqual((final["epochs"], final["width"], final["recipe"]["sharp"], final["recipe"]["batch"]), ("1 + 1 fine-tuning", 0.125, 1.0, 8))
+            self.assertIn("100% of the pictures of the 224 px epochs kept at their own pixels", final["recipe"]["text"])
+            metrics = json.loads((probe / "model" / "metrics.json").read_text())
+            self.assertEqual(metrics["val_images"], 20)
+            self.assertTrue(0 <= metrics["top1"] <= 1)
+
     def test_zoo_branches_from_another_runs_checkpoint(self):
         """--from continues another run's resume state under a changed ending (same epoch count): the
         shared epochs are kept, the new stages train at their own size and crop range."""
