@@ -155,6 +155,13 @@ def main(argv=None):
         if not final.exists():
             if resume.exists():
                 run = Run.from_state(torch.load(resume, map_location="cpu"))
+                if not args.branch_from and run.recipe != recipe:
+                    # the eight are compared as one recipe: a run from another (an edited RECIPE, other
+                    # --set entries) is not continued silently; --from branches it on purpose
+                    diff = {k: (run.recipe.get(k), recipe.get(k)) for k in sorted(set(run.recipe) | set(recipe))
+                            if run.recipe.get(k) != recipe.get(k)}
+                    raise SystemExit(f"zoo: {resume} was trained with another recipe ({diff}: its value, this run's); "
+                                     f"resume it with the same --set entries, or branch it with --from")
                 print(f"zoo: {net}: resuming at epoch {run.epoch}/{epochs_of(run.recipe)}", flush=True)
             elif args.branch_from:
                 run = branch(args, net)

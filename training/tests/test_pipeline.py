@@ -84,6 +84,10 @@ class TinyPipeline(unittest.TestCase):
             out = self.run_script("zoo", *common, "--out", str(split), "--max-epochs", "1")
             self.assertIn("stopping", out)
             self.assertTrue((split / "late-concat.resume.pt").exists())
+            other = subprocess.run([sys.executable, "-m", "dctvision_train.zoo", *common, "--set", "lr=0.1", "--out", str(split)],
+                                   capture_output=True, text=True, cwd=ROOT / "training")
+            self.assertNotEqual(other.returncode, 0)  # another recipe is refused, not continued
+            self.assertIn("trained with another recipe ({'lr': (0.002, 0.1)}", other.stderr)
             self.assertIn("resuming at epoch 1/3", self.run_script("zoo", *common, "--out", str(split)))
             self.assertFalse((split / "late-concat.resume.pt").exists())
             a, b = (torch.load(p / "late-concat.pt") for p in (straight, split))
