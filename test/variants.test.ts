@@ -24,6 +24,15 @@ const make = (out: string, perClass: number, ...more: string[]) =>
 const centreSquare = (file: string) =>
   execFileSync('convert', [file, '-auto-orient', '-resize', '224x224^', '-gravity', 'center', '-extent', '224x224', '-depth', '8', 'rgb:-'], { maxBuffer: 1 << 22 });
 
+/** Mean absolute difference, in levels, between a variant's centre square and its val file's. */
+function differenceToSource(e: Entry) {
+  const a = centreSquare(e.file);
+  const b = centreSquare(e.source);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
 describe('variant set', () => {
   const out = join(dir, 'set');
   const log = make(out, 3);
@@ -49,13 +58,7 @@ describe('variant set', () => {
     // mean absolute difference per sample: resampling (down to 144 px for 16:9 at 256) and
     // quality 50-95 leave a few levels (measured up to 9.8); a centred crop's 1.33-1.78x zoom
     // on the subject left 10-77
-    const mae = manifest.map((e) => {
-      const a = centreSquare(e.file);
-      const b = centreSquare(e.source);
-      let sum = 0;
-      for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
-      return sum / a.length;
-    });
+    const mae = manifest.map(differenceToSource);
     console.log(`variant centre square vs its val file: mean absolute difference ${Math.min(...mae).toFixed(2)}-${Math.max(...mae).toFixed(2)} levels over ${mae.length} files`);
     mae.forEach((d, i) => expect(d, `${manifest[i].file} (${manifest[i].aspect}, ${manifest[i].long} px, q${manifest[i].quality})`).toBeLessThan(12));
     expect(mae.reduce((s, d) => s + d, 0) / mae.length).toBeLessThan(6);
@@ -74,11 +77,7 @@ describe('variant set', () => {
       expect(size).toBe('224 224');
       // upright, the same pixels as the val file up to re-encoding (measured 0.3-0.9 levels at
       // quality 95, up to 7.2 at quality 50)
-      const a = centreSquare(e.file);
-      const b = centreSquare(e.source);
-      let sum = 0;
-      for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
-      expect(sum / a.length, `${e.file} q${e.quality}`).toBeLessThan(e.quality >= 95 ? 1.5 : 10);
+      expect(differenceToSource(e), `${e.file} q${e.quality}`).toBeLessThan(e.quality >= 95 ? 1.5 : 10);
     }
     expect(make(control, 1)).toMatch(/10 variants/); // without --fix it is another set: remade
   });

@@ -137,8 +137,8 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
     files they were made from (`val_top1`: resolved path -> correct, completed here for sources
     outside a --limit-per-class run), the like-for-like reference."""
     fix = ["--fix", args.variants_fix] if args.variants_fix else []
-    vdir = ROOT / "build" / ("-".join([f"variants-{args.variants}", *args.variants_fix.replace("=", "").replace(":", "x").split(",")])
-                             if args.variants_fix else f"variants-{args.variants}")
+    # a control set gets its own folder (a set's stamp would otherwise remake the shared one each time)
+    vdir = ROOT / "build" / f"variants-{args.variants}{'-' + args.variants_fix.translate(str.maketrans('=:,', '-x-')) if fix else ''}"
     subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", str(val_dir), "--out", str(vdir),
                     "--per-class", str(args.variants), *fix], check=True, cwd=ROOT)
     stamp = json.loads((vdir / "set.json").read_text())
