@@ -9,15 +9,13 @@ rate - and compare: the fine-tuning itself is not the effect, the difference bet
 The fine-tuned checkpoint and its metrics.json land in --out (a probe: nothing is shipped)."""
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
-
 import torch
 
+from .cpu import use_all_cores
 from .data import list_images, load_pixels
 from .trainer import RECIPE, Run
 from .zoo import ROOT, overrides_of
@@ -32,7 +30,7 @@ def main(argv=None):
     p.add_argument("--memory-format", choices=["nchw", "channels_last"], default="channels_last")
     p.add_argument("--limit-per-class", type=int, default=None, help="smoke tests only")
     args = p.parse_args(argv)
-    torch.set_num_threads(os.cpu_count())
+    use_all_cores()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     ck = torch.load(args.checkpoint, map_location="cpu")

@@ -11,12 +11,12 @@ they are re-estimated exactly as training kept them: the variance of the input o
 of the recipe's last resolution (augmentation + simulated JPEG), averaged over --batches
 batches. Only the non-finite entries are replaced; the checkpoint records what was done."""
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import torch
 
+from .cpu import use_all_cores
 from .data import augment, list_images, load_pixels, network_inputs
 from .model import InputBatchNorm, Network
 from .trainer import half_weights
@@ -29,7 +29,7 @@ def main(argv=None):
     p.add_argument("--batches", type=int, default=40)
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
-    torch.set_num_threads(os.cpu_count())
+    use_all_cores()
     ck = torch.load(args.checkpoint, map_location="cpu")
     sd = {k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()}
     model = Network(ck["network"], ck["width"], ck["classes"])

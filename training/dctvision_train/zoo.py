@@ -22,18 +22,15 @@ is unchanged), to compare endings from one shared start: --from CKPT --out runs/
 --networks ID --no-export --set 'schedule=[[128,32],[176,12]]'."""
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-# oneDNN uses AMX only when asked; harmless on CPUs without it
-os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
-
 import torch
 
+from .cpu import use_all_cores
 from .data import list_images, load_pixels
 from .trainer import RECIPE, Run, epochs_of, size_at
 
@@ -133,7 +130,7 @@ def main(argv=None):
     args = parse(argv)
     recipe = recipe_of(args)
     deadline = time.time() + args.budget_minutes * 60
-    torch.set_num_threads(os.cpu_count())
+    use_all_cores()
     out, models = Path(args.out).resolve(), Path(args.models).resolve()  # git and evaluate.py run from other folders
     print(f"zoo: {torch.get_num_threads()} threads, deadline in {args.budget_minutes:.0f} min\n{status(args, recipe)}", flush=True)
     if args.status:
@@ -148,9 +145,9 @@ def main(argv=None):
     vfiles, vlabels, _, _ = list_images(data / "val", args.limit_per_class)
     vpixels = load_pixels(vfiles)
     print(f"zoo: {len(files)} train / {len(vfiles)} val images loaded in {time.time() - t:.0f}s", flush=True)
-    epoch_cost = {}  # (network, size) -> this run's epoch seconds, to decide whether another epoch fits
     epochs_run = 0
     for net in todo:
+        epoch_cost = {}  # size -> this run's epoch seconds for this network, to decide whether another epoch fits
         resume, final = out / f"{net}.resume.pt", out / f"{net}.pt"
         if not final.exists():
             if resume.exists():
@@ -174,7 +171,7 @@ def main(argv=None):
             while not run.done:
                 size = size_at(run.recipe, run.epoch)
                 # the median: one epoch stretched by a pause (kill -STOP while a benchmark ran) must not end the run
-                cost = {sz: statistics.median(v) for (n, sz), v in epoch_cost.items() if n == net}
+                cost = {sz: statistics.median(v) for sz, v in epoch_cost.items()}
                 guess = cost.get(size) or 1.15 * max([s * (size / sz) ** 2 for sz, s in cost.items()] or [60 * (size / 128) ** 2])
                 last = run.epoch + 1 == epochs_of(run.recipe)
                 over = args.max_epochs is not None and epochs_run >= args.max_epochs
@@ -188,7 +185,7 @@ def main(argv=None):
                     return
                 entry = run.train_epoch(pixels, labels)
                 epochs_run += 1
-                epoch_cost.setdefault((net, size), []).append(entry["epoch_seconds"])
+                epoch_cost.setdefault(size, []).append(entry["epoch_seconds"])
                 if args.val_every and (run.epoch % args.val_every == 0 or run.done):
                     entry["val_acc_simulated_q75"] = round(run.val_simulated(vpixels, vlabels), 5)
                 run.save(resume)
