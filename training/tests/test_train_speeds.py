@@ -1,0 +1,40 @@
+"""train_speeds reads the zoo's epoch logs: an epoch a resumed run logged twice counts once,
+and CPU-hours are given only when every epoch has them (version 1's logs do not)."""
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from dctvision_train.train_speeds import read_log, summarize
+
+
+def row(epoch, size, ips, secs, cpu=None):
+    r = {"epoch": epoch, "size": size, "images_per_second": ips, "epoch_seconds": secs, "hardware": "CPU"}
+    if cpu is not None:
+        r["cpu_seconds"] = cpu
+    return r
+
+
+def write(rows):
+    f = Path(tempfile.mkdtemp()) / "net.log.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return f
+
+
+class TrainSpeeds(unittest.TestCase):
+    def test_a_relogged_epoch_counts_once_with_its_last_row(self):
+        rows = read_log(write([row(1, 128, 100, 36, 70), row(2, 128, 10, 360, 72), row(2, 128, 200, 18, 36), row(3, 224, 50, 72, 140)]))
+        self.assertEqual([r["epoch"] for r in rows], [1, 2, 3])
+        s = summarize(rows)
+        self.assertEqual(s["epochs"], 3)
+        self.assertEqual(s["by_size"]["128"], {"epochs": 2, "median_img_s": 150.0, "best_img_s": 200, "best_epoch": 2})
+        self.assertEqual(s["by_size"]["224"]["median_img_s"], 50.0)
+        self.assertAlmostEqual(s["hours"], (36 + 18 + 72) / 3600, places=3)
+        self.assertAlmostEqual(s["cpu_hours"], (70 + 36 + 140) / 3600, places=3)
+
+    def test_no_cpu_hours_unless_every_epoch_has_them(self):
+        self.assertIsNone(summarize([row(1, 128, 100, 36), row(2, 128, 90, 40, 80)])["cpu_hours"])
+
+
+if __name__ == "__main__":
+    unittest.main()
