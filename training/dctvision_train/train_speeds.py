@@ -36,6 +36,8 @@ def summarize(rows):
         "hours": round(sum(r["epoch_seconds"] for r in rows) / 3600, 3),
         "cpu_hours": round(sum(cpu) / 3600, 3) if len(cpu) == len(rows) else None,
         "hardware": sorted({r["hardware"] for r in rows if "hardware" in r}),
+        # chosen by timing at a network's start, so it can differ between runs of one network
+        "memory_formats": sorted({r["memory_format"] for r in rows if r.get("memory_format")}),
         "by_size": {
             str(s): {
                 "epochs": len(rs),
@@ -50,7 +52,7 @@ def summarize(rows):
 
 def table(results):
     sizes = sorted({int(s) for by in results.values() for n in by.values() for s in n["by_size"]})
-    head = "| folder | network | " + " | ".join(f"{s} px median / best img/s" for s in sizes) + " | epochs | hours of epochs | CPU-hours |"
+    head = "| folder | network | " + " | ".join(f"{s} px median / best img/s" for s in sizes) + " | epochs | hours of epochs | CPU-hours | layout |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for folder, by in results.items():
         for net, n in by.items():
@@ -59,7 +61,7 @@ def table(results):
                 c = n["by_size"].get(str(s))
                 cells.append(f"{c['median_img_s']:.0f} / {c['best_img_s']:.0f}" if c else "—")
             cpu = f"{n['cpu_hours']:.2f}" if n["cpu_hours"] is not None else "—"
-            lines.append(f"| {folder} | {net} | " + " | ".join(cells) + f" | {n['epochs']} | {n['hours']:.2f} | {cpu} |")
+            lines.append(f"| {folder} | {net} | " + " | ".join(cells) + f" | {n['epochs']} | {n['hours']:.2f} | {cpu} | {', '.join(n['memory_formats']) or '—'} |")
     return "\n".join(lines)
 
 

@@ -215,7 +215,8 @@ class Run:
                      train_acc=round(correct / seen, 5), lr=lr_at(self.recipe, self.step - 1, self.total_steps),
                      epoch_seconds=round(seconds, 1), images_per_second=round(seen / seconds, 1),
                      # CPU time of all threads: unlike the wall clock, it does not grow while the process is stopped
-                     cpu_seconds=round(time.process_time() - c0, 1), hardware=hardware())
+                     cpu_seconds=round(time.process_time() - c0, 1), hardware=hardware(),
+                     memory_format=self.memory_format)
         self.log.append(entry)
         return entry
 

@@ -163,6 +163,7 @@ class TinyPipeline(unittest.TestCase):
             self.assertEqual([e["size"] for e in log], [32, 32, 32])
             self.assertEqual(log[0], trunk_log[0])
             self.assertTrue(all(e["cpu_seconds"] > 0 for e in log[1:]))
+            self.assertTrue(all(e["memory_format"] in ("nchw", "channels_last") for e in log[1:]))
             self.assertIn("(crops 90%-100%)", final["recipe"]["text"])
 
     def test_overflowed_statistics_are_refused_then_repaired(self):
