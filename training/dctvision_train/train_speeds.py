@@ -2,7 +2,8 @@
 (`<folder>/<id>.log.jsonl`): for each input size, the median and the best images/s over its
 epochs (the median shrugs off epochs that shared the cores with other work; the best is the
 closest to the machine alone), and each network's hours of epochs and, where the log has
-them, CPU-hours. Prints a table and writes JSON.
+it, its process CPU time (all threads: about twice the hours on 2 cores). Prints a table and
+writes JSON.
 
   python3 -m dctvision_train.train_speeds checkpoints checkpoints/v3 --json ../runs/train-speeds.json"""
 import argparse
@@ -34,7 +35,7 @@ def summarize(rows):
     return {
         "epochs": len(rows),
         "hours": round(sum(r["epoch_seconds"] for r in rows) / 3600, 3),
-        "cpu_hours": round(sum(cpu) / 3600, 3) if len(cpu) == len(rows) else None,
+        "cpu_time_hours": round(sum(cpu) / 3600, 3) if len(cpu) == len(rows) else None,
         "hardware": sorted({r["hardware"] for r in rows if "hardware" in r}),
         # chosen by timing at a network's start, so it can differ between runs of one network
         "memory_formats": sorted({r["memory_format"] for r in rows if r.get("memory_format")}),
@@ -52,7 +53,7 @@ def summarize(rows):
 
 def table(results):
     sizes = sorted({int(s) for by in results.values() for n in by.values() for s in n["by_size"]})
-    head = "| folder | network | " + " | ".join(f"{s} px median / best img/s" for s in sizes) + " | epochs | hours of epochs | CPU-hours | layout |"
+    head = "| folder | network | " + " | ".join(f"{s} px median / best img/s" for s in sizes) + " | epochs | hours of epochs | CPU time, h (all threads) | layout |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for folder, by in results.items():
         for net, n in by.items():
@@ -60,7 +61,7 @@ def table(results):
             for s in sizes:
                 c = n["by_size"].get(str(s))
                 cells.append(f"{c['median_img_s']:.0f} / {c['best_img_s']:.0f}" if c else "—")
-            cpu = f"{n['cpu_hours']:.2f}" if n["cpu_hours"] is not None else "—"
+            cpu = f"{n['cpu_time_hours']:.2f}" if n["cpu_time_hours"] is not None else "—"
             lines.append(f"| {folder} | {net} | " + " | ".join(cells) + f" | {n['epochs']} | {n['hours']:.2f} | {cpu} | {', '.join(n['memory_formats']) or '—'} |")
     return "\n".join(lines)
 
