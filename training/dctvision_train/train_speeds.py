@@ -13,8 +13,6 @@ from pathlib import Path
 
 from .spec import load_specs
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def read_log(path):
     """Epoch rows by epoch number; a resumed run that logged an epoch again keeps its last row."""
@@ -75,7 +73,8 @@ def main(argv=None):
     results = {}
     for folder in args.folders:
         logs = {f.name[: -len(".log.jsonl")]: f for f in Path(folder).glob("*.log.jsonl")}
-        results[folder] = {net: summarize(read_log(logs[net])) for net in order if net in logs and read_log(logs[net])}
+        rows = {net: read_log(logs[net]) for net in order if net in logs}
+        results[folder] = {net: summarize(r) for net, r in rows.items() if r}
     print(table(results))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
