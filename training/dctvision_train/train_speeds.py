@@ -37,16 +37,14 @@ def summarize(rows):
         "hardware": sorted({r["hardware"] for r in rows if "hardware" in r}),
         # chosen by timing at a network's start, so it can differ between runs of one network
         "memory_formats": sorted({r["memory_format"] for r in rows if r.get("memory_format")}),
-        "by_size": {
-            str(s): {
-                "epochs": len(rs),
-                "median_img_s": round(statistics.median(r["images_per_second"] for r in rs), 1),
-                "best_img_s": max(r["images_per_second"] for r in rs),
-                "best_epoch": max(rs, key=lambda r: r["images_per_second"])["epoch"],
-            }
-            for s, rs in sorted(sizes.items())
-        },
+        "by_size": {str(s): size_summary(rs) for s, rs in sorted(sizes.items())},
     }
+
+
+def size_summary(rs):
+    best = max(rs, key=lambda r: r["images_per_second"])
+    return {"epochs": len(rs), "median_img_s": round(statistics.median(r["images_per_second"] for r in rs), 1),
+            "best_img_s": best["images_per_second"], "best_epoch": best["epoch"]}
 
 
 def table(results):
