@@ -2,9 +2,12 @@
 // The shipped models beside the paper, generated from models/*/metrics.json (written by the
 // evaluation script) and src/engine/paper.json: never typed by hand. Prints Markdown (with
 // --variants the table of the re-encoded variants through the CLI); `--write` replaces both
-// blocks between their markers in docs/MODELS.md.
+// blocks between their markers in docs/MODELS.md. `--version N` makes the same two tables for an
+// earlier, replaced zoo kept for comparison: its metrics.json files in
+// training/checkpoints/vN/models/<id>/, its epoch logs in training/checkpoints/vN/, its blocks
+// marked models-table-vN and variants-table-vN.
 //
-//   node scripts/models-table.mjs [--variants] [--write]
+//   node scripts/models-table.mjs [--version N] [--variants] [--write]
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeDocBlock } from './doc-block.mjs';
@@ -13,8 +16,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const spec = JSON.parse(readFileSync(`${root}src/engine/networks.json`, 'utf8')).networks;
 const paper = JSON.parse(readFileSync(`${root}src/engine/paper.json`, 'utf8')).networks;
 const baseline = Object.keys(spec).find((id) => spec[id].baseline);
+const argv = process.argv.slice(2);
+const version = argv.includes('--version') ? argv[argv.indexOf('--version') + 1] : undefined;
+if (version !== undefined && !/^\d+$/.test(version)) throw new Error(`--version takes a number, not ${version}`);
+const modelsDir = version ? `${root}training/checkpoints/v${version}/models/` : `${root}models/`;
+const logsDir = version ? `${root}training/checkpoints/v${version}/` : `${root}training/checkpoints/`;
+const suffix = version ? `-v${version}` : '';
 const metrics = Object.fromEntries(
-  Object.keys(spec).map((id) => [id, existsSync(`${root}models/${id}/metrics.json`) ? JSON.parse(readFileSync(`${root}models/${id}/metrics.json`, 'utf8')) : undefined]),
+  Object.keys(spec).map((id) => [id, existsSync(`${modelsDir}${id}/metrics.json`) ? JSON.parse(readFileSync(`${modelsDir}${id}/metrics.json`, 'utf8')) : undefined]),
 );
 /**
  * Training time of the network alone: per resolution, the median epoch time in its log times
@@ -22,7 +31,7 @@ const metrics = Object.fromEntries(
  * slowed by other work on the shared cores, or stopped while benchmarks ran.
  */
 function aloneSeconds(id) {
-  const path = `${root}training/checkpoints/${id}.log.jsonl`;
+  const path = `${logsDir}${id}.log.jsonl`;
   if (!existsSync(path)) return undefined;
   const bySize = {};
   for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
@@ -79,7 +88,9 @@ for (const id of Object.keys(spec)) {
 }
 const variantsTable = vrows.join('\n');
 
-if (process.argv.includes('--write')) {
-  writeDocBlock(`${root}docs/MODELS.md`, '<!-- models-table:start (node scripts/models-table.mjs --write) -->', '<!-- models-table:end -->', table);
-  writeDocBlock(`${root}docs/MODELS.md`, '<!-- variants-table:start (node scripts/models-table.mjs --write) -->', '<!-- variants-table:end -->', variantsTable);
-} else console.log(process.argv.includes('--variants') ? variantsTable : table);
+if (argv.includes('--write')) {
+  const command = `node scripts/models-table.mjs${version ? ` --version ${version}` : ''} --write`;
+  for (const [name, content] of [['models-table', table], ['variants-table', variantsTable]]) {
+    writeDocBlock(`${root}docs/MODELS.md`, `<!-- ${name}${suffix}:start (${command}) -->`, `<!-- ${name}${suffix}:end -->`, content);
+  }
+} else console.log(argv.includes('--variants') ? variantsTable : table);

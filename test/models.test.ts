@@ -32,6 +32,12 @@ describe('models/', () => {
     const doc = readFileSync(join(root, 'docs/MODELS.md'), 'utf8');
     const run = (script: string, ...args: string[]) => execFileSync('node', [join(root, script), ...args], { encoding: 'utf8' }).trim();
     expect(doc).toContain(run('scripts/models-table.mjs'));
+    expect(doc).toContain(run('scripts/models-table.mjs', '--variants'));
+    // an earlier zoo's tables, kept for comparison, come from its own metrics.json files
+    for (const [, v] of doc.matchAll(/<!-- models-table-v(\d+):start/g)) {
+      expect(doc).toContain(run('scripts/models-table.mjs', '--version', v));
+      expect(doc).toContain(run('scripts/models-table.mjs', '--version', v, '--variants'));
+    }
     const accuracy = run('bench/accuracy-report.mjs', join(root, 'docs/results/accuracy.json'));
     expect(doc).toContain(accuracy);
   });
