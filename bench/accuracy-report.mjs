@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// node bench/accuracy-report.mjs [build/bench/accuracy.json] [--write]
+// node bench/accuracy-report.mjs [build/bench/accuracy.json] [--version N] [--write]
 //
 // The per-backend accuracy table of docs/MODELS.md from a bench:accuracy JSON file, beside
 // each model's metrics.json (PyTorch): Markdown on stdout, or with --write between the
-// markers in docs/MODELS.md.
+// markers in docs/MODELS.md. --version N: a sweep of an earlier, replaced zoo, beside its own
+// metrics.json files (training/checkpoints/vN/models/), in the block accuracy-table-vN.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +13,13 @@ import { accuracyTable } from './lib/accuracy-table.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith('--')) ?? join(root, 'build/bench/accuracy.json');
-const table = accuracyTable(JSON.parse(readFileSync(file, 'utf8')), root);
+const version = args.includes('--version') ? args[args.indexOf('--version') + 1] : undefined;
+if (version !== undefined && !/^\d+$/.test(version)) throw new Error(`--version takes a number, not ${version}`);
+const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--version') ?? join(root, 'build/bench/accuracy.json');
+const table = accuracyTable(JSON.parse(readFileSync(file, 'utf8')), root, version ? join(root, `training/checkpoints/v${version}/models`) : undefined);
 if (args.includes('--write')) {
-  writeDocBlock(join(root, 'docs/MODELS.md'), '<!-- accuracy-table:start (node bench/accuracy-report.mjs docs/results/accuracy.json --write) -->', '<!-- accuracy-table:end -->', table);
+  const start = version
+    ? `<!-- accuracy-table-v${version}:start (node bench/accuracy-report.mjs docs/results/v${version}/accuracy.json --version ${version} --write) -->`
+    : '<!-- accuracy-table:start (node bench/accuracy-report.mjs docs/results/accuracy.json --write) -->';
+  writeDocBlock(join(root, 'docs/MODELS.md'), start, `<!-- accuracy-table${version ? `-v${version}` : ''}:end -->`, table);
 } else console.log(table);

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function accuracyTable(r, root) {
+/** modelsDir: where each model's metrics.json is (an earlier zoo's: training/checkpoints/vN/models). */
+export function accuracyTable(r, root, modelsDir = join(root, 'models')) {
   const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8')).networks;
   const pct = (v) => (v == null ? '—' : (100 * v).toFixed(1));
   const backends = [...new Set(Object.values(r.runs).flatMap((x) => Object.keys(x)))];
@@ -19,7 +20,7 @@ export function accuracyTable(r, root) {
   ];
   for (const id of Object.keys(spec).filter((k) => r.runs[k])) {
     const runs = r.runs[id];
-    const m = JSON.parse(readFileSync(join(root, 'models', id, 'metrics.json'), 'utf8'));
+    const m = JSON.parse(readFileSync(join(modelsDir, id, 'metrics.json'), 'utf8'));
     // the evaluation's figures on these very files, when it used the same variant set and per-class count
     const v = m.variants?.per_class === r.per_class && (m.variants.set ?? 1) === (r.variant_set ?? 1) ? m.variants : undefined;
     const cells = backends.map((b) => {
