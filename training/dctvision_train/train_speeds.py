@@ -5,7 +5,7 @@ closest to the machine alone), and each network's hours of epochs and, where the
 it, its process CPU time (all threads: about twice the hours on 2 cores). Prints a table and
 writes JSON.
 
-  python3 -m dctvision_train.train_speeds checkpoints checkpoints/v3 --json ../runs/train-speeds.json"""
+  python3 -m dctvision_train.train_speeds checkpoints/v1 checkpoints --json ../runs/train-speeds.json"""
 import argparse
 import json
 import statistics
