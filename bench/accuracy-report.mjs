@@ -9,14 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDocBlock } from '../scripts/doc-block.mjs';
+import { zooFolder, zooVersion } from '../scripts/zoo-version.mjs';
 import { accuracyTable } from './lib/accuracy-table.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const version = args.includes('--version') ? args[args.indexOf('--version') + 1] : undefined;
-if (version !== undefined && !/^\d+$/.test(version)) throw new Error(`--version takes a number, not ${version}`);
+const version = zooVersion(args);
 const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--version') ?? join(root, 'build/bench/accuracy.json');
-const table = accuracyTable(JSON.parse(readFileSync(file, 'utf8')), root, version ? join(root, `training/checkpoints/v${version}/models`) : undefined);
+const table = accuracyTable(JSON.parse(readFileSync(file, 'utf8')), root, version ? join(zooFolder(root, version), 'models') : undefined);
 if (args.includes('--write')) {
   const start = version
     ? `<!-- accuracy-table-v${version}:start (node bench/accuracy-report.mjs docs/results/v${version}/accuracy.json --version ${version} --write) -->`

@@ -11,16 +11,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeDocBlock } from './doc-block.mjs';
+import { zooFolder, zooVersion } from './zoo-version.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const spec = JSON.parse(readFileSync(`${root}src/engine/networks.json`, 'utf8')).networks;
 const paper = JSON.parse(readFileSync(`${root}src/engine/paper.json`, 'utf8')).networks;
 const baseline = Object.keys(spec).find((id) => spec[id].baseline);
 const argv = process.argv.slice(2);
-const version = argv.includes('--version') ? argv[argv.indexOf('--version') + 1] : undefined;
-if (version !== undefined && !/^\d+$/.test(version)) throw new Error(`--version takes a number, not ${version}`);
-const modelsDir = version ? `${root}training/checkpoints/v${version}/models/` : `${root}models/`;
-const logsDir = version ? `${root}training/checkpoints/v${version}/` : `${root}training/checkpoints/`;
+const version = zooVersion(argv);
+const logsDir = version ? `${zooFolder(root, version)}/` : `${root}training/checkpoints/`;
+const modelsDir = version ? `${logsDir}models/` : `${root}models/`;
 const suffix = version ? `-v${version}` : '';
 const metrics = Object.fromEntries(
   Object.keys(spec).map((id) => [id, existsSync(`${modelsDir}${id}/metrics.json`) ? JSON.parse(readFileSync(`${modelsDir}${id}/metrics.json`, 'utf8')) : undefined]),
