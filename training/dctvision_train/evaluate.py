@@ -23,8 +23,8 @@ from pathlib import Path
 import torch
 
 from .data import library_inputs, list_images
-from .export import export_model, read_model
-from .model import Network, load_inference_tensors
+from .export import export_model, load_exported
+from .model import Network
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,10 +62,7 @@ def main(argv=None):
     else:
         out = Path(args.model).resolve()
         ck = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
-    doc, tensors = read_model(out)        # evaluate what ships: float16 weights read back
-    spec_doc = {"networks": {doc["network"]: doc["spec"]}} if doc.get("spec") else None
-    model = Network(doc["network"], doc["width"], doc["classes"], spec_doc).eval().fold_()
-    load_inference_tensors(model, tensors)
+    model, doc = load_exported(out)       # evaluate what ships: float16 weights read back
     ck = dict(ck, network=doc["network"], width=doc["width"], classes=doc["classes"])
 
     data = Path(args.data)

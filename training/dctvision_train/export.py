@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import named_inference_tensors
+from .model import Network, load_inference_tensors, named_inference_tensors
 from .spec import load_specs
 
 SHARD_BYTES = 4 * 1024 * 1024
@@ -90,3 +90,12 @@ def read_model(model_dir):
             tensors[e["name"]] = np.frombuffer(bytes(blob[offset:offset + n * size]), dtype=dt).astype(np.float32).reshape(e["shape"])
             offset += n * size
     return doc, tensors
+
+
+def load_exported(model_dir):
+    """(folded network in eval mode with the shipped float16 weights, model.json dict): what ships, read back."""
+    doc, tensors = read_model(model_dir)
+    spec_doc = {"networks": {doc["network"]: doc["spec"]}} if doc.get("spec") else None
+    model = Network(doc["network"], doc["width"], doc["classes"], spec_doc).eval().fold_()
+    load_inference_tensors(model, tensors)
+    return model, doc
