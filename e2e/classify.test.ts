@@ -1,7 +1,7 @@
 // The public API in Chromium: WebGPU (SwiftShader) by default, the same top-5 and
 // logits (1e-3 relative) as the CPU backend, typed errors, and repeated classifications
 // with flat tensor count and GPU memory. Test models: the random-weight parity fixtures,
-// and the shipped models (models/) on a few val files each.
+// and the shipped models (models/) on a few val files each, on WASM (e2e/demo.test.ts runs them on WebGPU).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -50,9 +50,12 @@ afterAll(async () => {
 const top5 = (l: number[]) => l.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 5).map((x) => x[1]);
 
 // (only when trained models are in models/: a describe without tests would fail)
-if (Object.keys(shipped).length) describe('shipped models in Chromium: PyTorch\'s top-1 on 3 val files, WebGPU and WASM backends', () => {
+// WebGPU: e2e/demo.test.ts runs every shipped network on it (SwiftShader, 5-20 s per network
+// here) and holds each to its evaluation's exact class on the sample pictures; one such pass
+// is enough for CI's 15 minutes. npm run bench:accuracy compares the backends on 600 files.
+if (Object.keys(shipped).length) describe('shipped models in Chromium: PyTorch\'s top-1 on 3 val files, WASM backend', () => {
   for (const id of Object.keys(shipped)) {
-    it.each(['webgpu', 'wasm'] as const)(`${id} on %s`, async (backend) => {
+    it.each(['wasm'] as const)(`${id} on %s`, async (backend) => {
       const files = [0, 1, 2].map((i) => `/models/${id}-${i}.jpg`);
       const r = await page.evaluate(([i, b, u]) => window.api.logits(i, b, u, undefined, '/models/'), [id, backend, files] as const);
       expect(r.backend).toBe(backend);
