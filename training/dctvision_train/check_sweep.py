@@ -40,7 +40,7 @@ def main(argv=None):
                     "--per-class", str(r["per_class"])], check=True, cwd=ROOT)
     stamp = json.loads((vdir / "set.json").read_text())
     if stamp["version"] != r["variant_set"]:
-        raise SystemExit(f"{vdir} holds variant set {stamp['version']}, the sweep used set {r['variant_set']}: the sweep is of another set: rerun it")
+        raise SystemExit(f"the sweep ran on variant set {r['variant_set']}; scripts/make-variants.mjs now makes set {stamp['version']}: rerun npm run bench:accuracy")
     entries = json.loads((vdir / "manifest.json").read_text())
     sets = {"val": [e["source"] for e in entries], "variants": [e["file"] for e in entries]}
     print("| network | set | files | same top-1 | PyTorch top-1 | sweep top-1 |\n|---|---|---:|---:|---:|---:|")
@@ -50,6 +50,7 @@ def main(argv=None):
         model, doc = load_exported(out)
         names = doc["classNames"]
         class_ids = json.loads((out / "metrics.json").read_text())["class_ids"]  # the val folder names, in output order
+        labels = [names[class_ids.index(e["label"])] for e in entries]
         for name, files in sets.items():
             got = runs[args.backend]["top1"][name]
             if len(got) != len(files):
@@ -57,7 +58,6 @@ def main(argv=None):
             with torch.no_grad():
                 py = torch.cat([model(x).argmax(1).masked_fill(~ok, -1) for x, ok in library_inputs(files, model_dir=out, batch=args.batch)])
             py = [names[int(i)] if i >= 0 else None for i in py]
-            labels = [names[class_ids.index(e["label"])] for e in entries]
             same = sum(a == b for a, b in zip(py, got))
             differ += len(files) - same
             acc = lambda top1: 100 * sum(t == l for t, l in zip(top1, labels)) / len(files)
