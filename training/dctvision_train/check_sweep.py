@@ -13,7 +13,6 @@ library (it does not). Exits 1 when any file disagrees.
 """
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,8 +21,7 @@ import torch
 from .cpu import use_all_cores
 from .data import library_inputs
 from .export import load_exported
-
-ROOT = Path(__file__).resolve().parents[2]
+from .variants import ROOT, make_variants
 
 
 def main(argv=None):
@@ -35,13 +33,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     use_all_cores()
     r = json.loads(Path(args.result).read_text())
-    vdir = ROOT / "build" / f"variants-{r['per_class']}"
-    subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", args.val, "--out", str(vdir),
-                    "--per-class", str(r["per_class"])], check=True, cwd=ROOT)
-    stamp = json.loads((vdir / "set.json").read_text())
+    stamp, entries = make_variants(args.val, r["per_class"])
     if stamp["version"] != r["variant_set"]:
         raise SystemExit(f"the sweep ran on variant set {r['variant_set']}; scripts/make-variants.mjs now makes set {stamp['version']}: rerun npm run bench:accuracy")
-    entries = json.loads((vdir / "manifest.json").read_text())
     sets = {"val": [e["source"] for e in entries], "variants": [e["file"] for e in entries]}
     print("| network | set | files | same top-1 | PyTorch top-1 | sweep top-1 |\n|---|---|---:|---:|---:|---:|")
     differ = 0

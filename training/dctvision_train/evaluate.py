@@ -25,6 +25,7 @@ import torch
 from .data import library_inputs, list_images
 from .export import export_model, load_exported
 from .model import Network
+from .variants import make_variants
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,13 +134,7 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
     same files through the library's input pipeline; `top1_sources` is the val top-1 on the
     files they were made from (`val_top1`: resolved path -> correct, completed here for sources
     outside a --limit-per-class run), the like-for-like reference."""
-    fix = ["--fix", args.variants_fix] if args.variants_fix else []
-    # a control set gets its own folder (a set's stamp would otherwise remake the shared one each time)
-    vdir = ROOT / "build" / f"variants-{args.variants}{'-' + args.variants_fix.translate(str.maketrans('=:,', '-x-')) if fix else ''}"
-    subprocess.run(["node", str(ROOT / "scripts" / "make-variants.mjs"), "--val", str(val_dir), "--out", str(vdir),
-                    "--per-class", str(args.variants), *fix], check=True, cwd=ROOT)
-    stamp = json.loads((vdir / "set.json").read_text())
-    entries = json.loads((vdir / "manifest.json").read_text())
+    stamp, entries = make_variants(val_dir, args.variants, args.variants_fix)
     sources = [str(Path(e["source"]).resolve()) for e in entries]  # val_top1's keys are resolved paths
     source = {f: class_ids.index(e["label"]) for f, e in zip(sources, entries)}
     missing = sorted(set(source) - set(val_top1))

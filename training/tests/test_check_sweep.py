@@ -8,6 +8,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from dctvision_train.variants import make_variants
 from tests.helpers import ROOT, VAL
 
 MODEL = "downsampling"
@@ -15,10 +16,7 @@ MODEL = "downsampling"
 
 class CheckSweep(unittest.TestCase):
     def test_agrees_with_the_library_and_catches_one_changed_answer(self):
-        vdir = ROOT / "build" / "variants-1"
-        subprocess.run(["node", "scripts/make-variants.mjs", "--val", str(VAL), "--out", str(vdir), "--per-class", "1"],
-                       check=True, cwd=ROOT, capture_output=True)
-        entries = json.loads((vdir / "manifest.json").read_text())
+        stamp, entries = make_variants(VAL, 1)
         sets = {"val": [e["source"] for e in entries], "variants": [e["file"] for e in entries]}
         top1 = {}
         for name, files in sets.items():
@@ -26,7 +24,7 @@ class CheckSweep(unittest.TestCase):
                                   "--top", "1", "--json", "--backend", "wasm"], check=True, cwd=ROOT, capture_output=True, text=True)
             got = {x["file"]: x["predictions"][0]["className"] for x in json.loads(cli.stdout)}
             top1[name] = [got[f] for f in files]
-        result = {"variant_set": json.loads((vdir / "set.json").read_text())["version"], "per_class": 1,
+        result = {"variant_set": stamp["version"], "per_class": 1,
                   "runs": {MODEL: {"node-wasm": {"top1": top1}}}}
 
         def check(r):
