@@ -2,36 +2,30 @@
 // The shipped models beside the paper, generated from models/*/metrics.json (written by the
 // evaluation script) and src/engine/paper.json: never typed by hand. Prints Markdown (with
 // --variants the table of the re-encoded variants through the CLI); `--write` replaces both
-// blocks between their markers in docs/MODELS.md. `--version N` makes the same two tables for an
-// earlier, replaced zoo kept for comparison: its metrics.json files in
-// training/checkpoints/vN/models/<id>/, its epoch logs in training/checkpoints/vN/, its blocks
-// marked models-table-vN and variants-table-vN.
+// blocks between their markers in docs/MODELS.md.
 //
-//   node scripts/models-table.mjs [--version N] [--variants] [--write]
+//   node scripts/models-table.mjs [--variants] [--write]
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeDocBlock } from './doc-block.mjs';
-import { zooFolder, zooVersion } from './zoo-version.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const spec = JSON.parse(readFileSync(`${root}src/engine/networks.json`, 'utf8')).networks;
 const paper = JSON.parse(readFileSync(`${root}src/engine/paper.json`, 'utf8')).networks;
 const baseline = Object.keys(spec).find((id) => spec[id].baseline);
 const argv = process.argv.slice(2);
-const version = zooVersion(argv);
-const logsDir = version ? `${zooFolder(root, version)}/` : `${root}training/checkpoints/`;
-const modelsDir = version ? `${logsDir}models/` : `${root}models/`;
-const suffix = version ? `-v${version}` : '';
+const logsDir = `${root}training/checkpoints/`;
+const modelsDir = `${root}models/`;
 const metrics = Object.fromEntries(
   Object.keys(spec).map((id) => [id, existsSync(`${modelsDir}${id}/metrics.json`) ? JSON.parse(readFileSync(`${modelsDir}${id}/metrics.json`, 'utf8')) : undefined]),
 );
 /**
  * Training time of the network alone: per resolution, the median epoch time in its log times
  * the number of epochs at that resolution. The wall-clock sum (train_seconds) also counts epochs
- * slowed by other work on the shared cores, or stopped while benchmarks ran.
+ * slowed by other work on the same cores, or paused.
  */
 function aloneSeconds(id) {
-  const path = `${logsDir}${id}.log.jsonl`;
+  const path = `${logsDir}${id}/log.jsonl`;
   if (!existsSync(path)) return undefined;
   const bySize = {};
   for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
@@ -69,7 +63,7 @@ for (const id of Object.keys(spec)) {
 }
 const table = rows.join('\n');
 
-// The training issue's check on files people have: `dctvision classify --json` on re-encoded,
+// Files as people have them: `dctvision classify --json` on re-encoded,
 // resized, rotated val files against the val top-1, and against the same files as they are.
 const vrows = [
   '| network | val top-1 % (full split) | variants | their sources as they are % | variants through the CLI % | Δ vs val | Δ vs sources | CLI = PyTorch | exact operators % |',
@@ -89,8 +83,8 @@ for (const id of Object.keys(spec)) {
 const variantsTable = vrows.join('\n');
 
 if (argv.includes('--write')) {
-  const command = `node scripts/models-table.mjs${version ? ` --version ${version}` : ''} --write`;
+  const command = 'node scripts/models-table.mjs --write';
   for (const [name, content] of [['models-table', table], ['variants-table', variantsTable]]) {
-    writeDocBlock(`${root}docs/MODELS.md`, `<!-- ${name}${suffix}:start (${command}) -->`, `<!-- ${name}${suffix}:end -->`, content);
+    writeDocBlock(`${root}docs/MODELS.md`, `<!-- ${name}:start (${command}) -->`, `<!-- ${name}:end -->`, content);
   }
 } else console.log(argv.includes('--variants') ? variantsTable : table);

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DecoderPool, DecoderWorkerError } from '../src/index.js';
+import { DecoderLoadError, DecoderPool, DecoderWorkerError, WasmDecoder } from '../src/index.js';
 import { imagenetteSample, validFixtures } from './helpers/fixtures.js';
 
 const flaky = new URL('./helpers/flaky-worker.mjs', import.meta.url);
@@ -69,10 +69,66 @@ describe('worker start failures', () => {
     pool.terminate();
   });
 
-  it('a worker script that cannot be loaded: the first requests reject instead of hanging', async () => {
+  it('a worker script that cannot be loaded: the first requests reject, typed, instead of hanging', async () => {
     const pool = new DecoderPool({ size: 1, workerUrl: new URL('./helpers/no-such-worker.mjs', import.meta.url) });
     const outcomes = await settleWithin(files.map((f) => pool.decode(f)));
-    for (const o of outcomes) expect(o.status).toBe('rejected');
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      expect((o as PromiseRejectedResult).reason).toBeInstanceOf(DecoderWorkerError);
+    }
+    await expect(pool.ready()).rejects.toBeInstanceOf(DecoderWorkerError);
+    await expect(pool.decode(files[0])).rejects.toThrow(/decoder pool is broken/);
+    pool.terminate();
+  });
+
+  it('a first worker that fails to start: requests made at once go to its replacement and the other worker; the pool recovers', async () => {
+    const marker = join(tmpdir(), `dctv-flaky-first-${process.pid}`);
+    writeFileSync(marker, '');
+    process.env.DCTV_FLAKY_ONCE = marker; // the first worker created throws, the next ones start
+    const pool = new DecoderPool({ size: 2, workerUrl: flaky });
+    const outcomes = await settleWithin(files.map((f) => pool.decode(f)));
+    expect(outcomes.map((o) => o.status)).toEqual(files.map(() => 'fulfilled'));
+    await pool.ready();
+    expect(pool.size).toBe(2);
+    expect(pool.isBroken).toBe(false);
+    expect((await pool.decode(files[1])).width).toBe(224);
+    // both workers really serve: each answers its own stats request
+    expect((await pool.stats()).length).toBe(2);
+    pool.terminate();
+  });
+});
+
+/** A valid WebAssembly module that imports a function no decoder glue provides: it compiles, but cannot be instantiated. */
+function foreignModule(): WebAssembly.Module {
+  const name = [...'dctv_missing'].map((c) => c.charCodeAt(0));
+  const imports = [1, 3, ...[...'env'].map((c) => c.charCodeAt(0)), name.length, ...name, 0, 0];
+  const bytes = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, imports.length, ...imports];
+  return new WebAssembly.Module(new Uint8Array(bytes));
+}
+
+describe('a decoder that cannot be loaded', () => {
+  it('a module that compiles but does not instantiate (another build): WasmDecoder.create rejects with DecoderLoadError', async () => {
+    const [outcome] = await settleWithin([WasmDecoder.create(foreignModule())], 5_000);
+    expect(outcome.status).toBe('rejected');
+    expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(DecoderLoadError);
+    expect((outcome as PromiseRejectedResult).reason.message).toMatch(/could not be instantiated/);
+  });
+
+  it('the same module given to a pool: its requests and ready() reject instead of waiting forever', async () => {
+    const pool = new DecoderPool({ size: 1, wasmModule: foreignModule() });
+    const outcomes = await settleWithin([...files.map((f) => pool.decode(f)), pool.ready()]);
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      expect((o as PromiseRejectedResult).reason).toBeInstanceOf(DecoderWorkerError);
+      expect((o as PromiseRejectedResult).reason.message).toMatch(/could not be instantiated/);
+    }
+    pool.terminate();
+  });
+
+  it('a .wasm that is not WebAssembly: every request rejects with DecoderLoadError', async () => {
+    const pool = new DecoderPool({ size: 1, wasmUrl: new URL('./pool-failures.test.ts', import.meta.url) });
+    const outcomes = await settleWithin([...files.map((f) => pool.decode(f)), pool.ready()]);
+    for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(DecoderLoadError);
     pool.terminate();
   });
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** modelsDir: where each model's metrics.json is (an earlier zoo's: training/checkpoints/vN/models). */
+/** modelsDir: where each model's metrics.json is. */
 export function accuracyTable(r, root, modelsDir = join(root, 'models')) {
   const spec = JSON.parse(readFileSync(join(root, 'src/engine/networks.json'), 'utf8')).networks;
   const pct = (v) => (v == null ? '—' : (100 * v).toFixed(1));

@@ -40,6 +40,12 @@ export class DecoderWorkerError extends JpegError {
   override name = 'DecoderWorkerError';
 }
 
+/** The decoder's WebAssembly could not be fetched, compiled or instantiated (a missing or
+ * damaged .wasm, or glue and .wasm from different builds). */
+export class DecoderLoadError extends JpegError {
+  override name = 'DecoderLoadError';
+}
+
 /** Plain-object form that survives postMessage between a worker and the page. */
 export interface SerializedError {
   name: string;
@@ -67,6 +73,8 @@ export function deserializeError(s: SerializedError): Error {
       return new JpegLimitError(s.message, s.limit ?? 'memory');
     case 'DecoderWorkerError':
       return new DecoderWorkerError(s.message);
+    case 'DecoderLoadError':
+      return new DecoderLoadError(s.message);
     default: {
       const e = new Error(s.message);
       e.name = s.name;

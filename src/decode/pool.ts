@@ -6,7 +6,7 @@
  * settles: when replacement workers keep failing to start, the pool declares itself
  * broken and rejects what waits (DecoderWorkerError) instead of waiting forever.
  */
-import { DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
+import { DecoderLoadError, DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
 import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
 import type { DctImage, DecodeOptions, LimitOptions, RgbDecodeOptions, RgbImage } from './types.js';
 import { checkSize, compileDecoderWasm } from './wasm.js';
@@ -127,18 +127,36 @@ export class DecoderPool {
   /** Set when workers keep failing to start: every request then rejects with it. */
   private broken?: DecoderWorkerError;
   private startFailures = 0;
+  /** Replacement workers being created. */
+  private pending = 0;
   private readonly module: Promise<WebAssembly.Module>;
+  /** Settles once the first workers are created (never rejects: a failure breaks the pool instead). */
   private readonly started: Promise<void>;
+  /** Woken whenever a worker becomes ready, is replaced, or the pool closes. */
+  private waiters: (() => void)[] = [];
 
   constructor(private readonly options: DecoderPoolOptions = {}) {
     this.module = options.wasmModule ? Promise.resolve(options.wasmModule) : compileDecoderWasm(options.wasmUrl);
+    this.module.catch(() => {});
     this.started = this.start();
-    this.started.catch(() => {});
   }
 
-  /** Resolves when every worker has loaded the decoder (requests may be made before). */
-  ready(): Promise<void> {
-    return this.started;
+  /**
+   * Resolves when every worker has loaded the decoder (requests may be made before); rejects
+   * with the pool's error if it cannot start (DecoderLoadError, FetchError, DecoderWorkerError).
+   */
+  async ready(): Promise<void> {
+    await this.started;
+    for (;;) {
+      if (this.closed) throw this.broken ?? new DecoderWorkerError('decoder pool terminated');
+      const live = this.slots.filter((s) => !s.dead);
+      if (live.length && live.every((s) => s.isReady)) return;
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
   }
 
   get size(): number {
@@ -190,6 +208,7 @@ export class DecoderPool {
 
   private shutdown(err: Error): void {
     this.closed = true;
+    this.wake();
     for (const job of this.queue.splice(0)) this.settle(job, err, false);
     for (const slot of this.slots) {
       slot.dead = true;
@@ -198,12 +217,37 @@ export class DecoderPool {
     }
   }
 
+  /**
+   * Creates the workers. A worker that fails to start is replaced like any lost worker (a
+   * replacement takes its place, and the queue goes to whichever workers are ready); only a
+   * decoder that cannot be loaded at all breaks the pool, rejecting every request with its error.
+   */
   private async start(): Promise<void> {
     const size = this.options.size ?? (await defaultPoolSize());
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
-    const slots = await Promise.all(Array.from({ length: size }, () => this.createSlot()));
-    this.slots.push(...slots);
-    await Promise.all(slots.map((s) => s.ready));
+    if (!Number.isInteger(size) || size < 1) {
+      this.breakWith(new RangeError(`pool size must be a positive integer, got ${size}`));
+      return;
+    }
+    try {
+      await this.module;
+    } catch (e) {
+      this.breakWith(e instanceof Error ? e : new DecoderLoadError(String(e)));
+      return;
+    }
+    const made = await Promise.allSettled(Array.from({ length: size }, () => this.createSlot()));
+    for (const m of made) {
+      if (m.status === 'rejected') {
+        this.startFailures++;
+        this.respawn(undefined, m.reason as Error);
+      } else if (this.closed) m.value.handle.terminate();
+      else if (!m.value.dead) this.slots.push(m.value); // an early init failure was replaced already
+    }
+    this.pump();
+  }
+
+  private breakWith(error: Error): void {
+    this.broken = error;
+    this.shutdown(error);
   }
 
   private async createSlot(): Promise<Slot> {
@@ -226,6 +270,7 @@ export class DecoderPool {
           slot.handle.busy(false);
           readyResolve();
           this.pump();
+          this.wake();
         } else if (m.type === 'init-error') {
           const e = deserializeError(m.error);
           readyReject(e);
@@ -274,27 +319,34 @@ export class DecoderPool {
   }
 
   /** A new worker in the dead one's place, unless workers keep failing to start. */
-  private respawn(dead: Slot, error: Error): void {
+  private respawn(dead: Slot | undefined, error: Error): void {
+    if (dead) {
+      const i = this.slots.indexOf(dead);
+      if (i >= 0) this.slots.splice(i, 1);
+    }
+    this.pending++;
     if (this.startFailures >= MAX_START_FAILURES) {
-      // Workers that still run carry on without this one; with none left, nothing would ever run.
-      if (!this.slots.some((s) => !s.dead)) {
-        this.broken = new DecoderWorkerError(`decoder pool is broken: ${this.startFailures} workers in a row failed to start (${error.message})`);
-        this.shutdown(this.broken);
+      this.pending--;
+      // Workers that still run carry on without this one; with none left (and none starting), nothing would ever run.
+      if (!this.slots.some((s) => !s.dead) && this.pending === 0) {
+        this.breakWith(new DecoderWorkerError(`decoder pool is broken: ${this.startFailures} workers in a row failed to start (${error.message})`));
       }
+      this.wake();
       return;
     }
     this.createSlot().then(
       (fresh) => {
+        this.pending--;
         if (this.closed) return fresh.handle.terminate();
-        const i = this.slots.indexOf(dead);
-        if (i >= 0) this.slots[i] = fresh;
-        else this.slots.push(fresh);
+        if (!fresh.dead) this.slots.push(fresh);
+        this.wake();
       },
       (e: Error) => {
         // spawn itself failed (no worker script, no Worker support): count it like a failed start.
+        this.pending--;
         if (this.closed) return;
         this.startFailures++;
-        this.respawn(dead, e);
+        this.respawn(undefined, e);
       },
     );
   }
@@ -310,7 +362,7 @@ export class DecoderPool {
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
       this.queue.push(job);
-      this.started.then(() => this.pump(), (e) => this.settle(job, e, false));
+      void this.started.then(() => this.pump());
     });
   }
 

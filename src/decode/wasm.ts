@@ -3,7 +3,7 @@
  * each worker; Node code (CLI, benchmarks) may use it directly.
  */
 import createDctJpeg, { type DctJpegModule } from '../../wasm/dist/dctjpeg.js';
-import { JpegLimitError } from './errors.js';
+import { DecoderLoadError, JpegLimitError } from './errors.js';
 import { FLAG, decoderError } from './codes.js';
 import {
   DEFAULT_MAX_BYTES,
@@ -38,19 +38,31 @@ export const defaultWasmUrl = (): URL => {
 };
 
 
-/** Compile the decoder's WebAssembly once; the Module can be posted to workers. */
+/**
+ * Compile the decoder's WebAssembly once; the Module can be posted to workers. Fails with
+ * FetchError (the file could not be fetched) or DecoderLoadError (it is not the decoder's WebAssembly).
+ */
 export async function compileDecoderWasm(url: URL | string = defaultWasmUrl()): Promise<WebAssembly.Module> {
   const u = new URL(String(url));
+  let bytes: BufferSource | Response;
   if (u.protocol === 'file:' && isNode) {
     const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-    return WebAssembly.compile(await readFile(u));
+    bytes = await readFile(u).catch((e: Error) => {
+      throw new FetchError(`failed to load ${u.href}: ${e.message}`, u.href);
+    });
+  } else {
+    const res = await fetch(u).catch((e: Error) => {
+      throw new FetchError(`failed to load ${u.href}: ${e.message}`, u.href);
+    });
+    if (!res.ok) throw new FetchError(`failed to load ${u.href}: HTTP ${res.status}`, u.href, res.status);
+    const streaming = typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.includes('application/wasm');
+    bytes = streaming ? res : await res.arrayBuffer();
   }
-  const res = await fetch(u);
-  if (!res.ok) throw new FetchError(`failed to load ${u.href}: HTTP ${res.status}`, u.href, res.status);
-  if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.includes('application/wasm')) {
-    return WebAssembly.compileStreaming(res);
+  try {
+    return await (bytes instanceof Response ? WebAssembly.compileStreaming(bytes) : WebAssembly.compile(bytes));
+  } catch (e) {
+    throw new DecoderLoadError(`${u.href} is not a WebAssembly module the decoder can use: ${(e as Error).message}`);
   }
-  return WebAssembly.compile(await res.arrayBuffer());
 }
 
 export class WasmDecoder {
@@ -64,14 +76,24 @@ export class WasmDecoder {
   static async create(module?: WebAssembly.Module, factory: typeof createDctJpeg = createDctJpeg): Promise<WasmDecoder> {
     const wasmModule = module ?? (await compileDecoderWasm());
     let memory: WebAssembly.Memory | undefined;
-    const m = await factory({
+    // emscripten waits for receive() forever: a module that compiles but does not instantiate
+    // with this glue's imports (another build's .wasm) must reject instead.
+    let fail!: (e: Error) => void;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    const created = factory({
       instantiateWasm(imports, receive) {
-        WebAssembly.instantiate(wasmModule, imports).then((instance) => {
-          memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
-          receive(instance, wasmModule);
-        });
+        WebAssembly.instantiate(wasmModule, imports).then(
+          (instance) => {
+            memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
+            receive(instance, wasmModule);
+          },
+          (e: Error) => fail(new DecoderLoadError(`the decoder's WebAssembly could not be instantiated: ${e.message}`)),
+        );
         return {};
       },
+    });
+    const m = await Promise.race([created, failed]).catch((e: unknown) => {
+      throw e instanceof DecoderLoadError ? e : new DecoderLoadError(`the decoder could not start: ${(e as Error)?.message ?? e}`);
     });
     return new WasmDecoder(m, () => memory?.buffer.byteLength ?? m.HEAPU8.byteLength);
   }

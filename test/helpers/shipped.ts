@@ -5,6 +5,11 @@ import { root } from './paths.js';
 /** The parts of a shipped model's metrics.json (written by dctvision_train.evaluate) the tests read. */
 export interface ShippedMetrics {
   network: string;
+  classes: number;
+  params: number;
+  macs: number;
+  /** The val folder's class folders, in label order. */
+  class_ids: string[];
   top1: number;
   val_images: number;
   ts_top1_agreement: number;

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .cpu import use_all_cores
+from .train import use_all_cores
 from .data import library_inputs
 from .export import load_exported
 from .variants import ROOT, make_variants

@@ -1,7 +1,7 @@
 """Evaluate a trained checkpoint on the real val files and export it for the browser.
 
   python3 -m dctvision_train.evaluate --checkpoint runs/late-concat-rfa/last.pt \
-      --data ../shared/data/imagenette-224 --out models/late-concat-rfa --ts-images 1000
+      --data ../shared/data/imagenette-224 --out ../models/late-concat-rfa
 
 Folds BN, exports model.json + float16 shards to --out, then evaluates *the exported
 weights* in PyTorch (CPU) on every val file, with each file's inputs prepared by the
@@ -54,7 +54,7 @@ def main(argv=None):
         ck = torch.load(args.checkpoint, map_location="cpu")
         bad = [k for k, v in ck["state_dict"].items() if v.is_floating_point() and not torch.isfinite(v).all()]
         if bad:  # an inf BN variance folds to a zero scale: the channel would vanish silently
-            raise SystemExit(f"{args.checkpoint}: non-finite tensors {bad}; python3 -m dctvision_train.recalibrate repairs input-BN statistics")
+            raise SystemExit(f"{args.checkpoint}: non-finite tensors {bad}: not exported")
         model = Network(ck["network"], ck["width"], ck["classes"])
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
         model.eval().fold_()

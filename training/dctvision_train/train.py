@@ -1,198 +1,210 @@
-"""Train one network of src/engine/networks.json on an ImageFolder of JPEGs.
+"""Train a network of src/engine/networks.json on a folder of JPEGs, with the recipe that
+trained the shipped models - or fine-tune a shipped model on your own classes.
 
-  python3 -m dctvision_train.train --network late-concat-rfa --data ../shared/data/imagenette-224 \
-      --epochs 40 --batch 128 --out runs/late-concat-rfa
+  python3 -m dctvision_train.train --data DIR --network late-concat-rfa          # from scratch
+  python3 -m dctvision_train.train --data DIR --from ../models/late-concat-rfa   # fine-tune
+  python3 -m dctvision_train.evaluate --checkpoint runs/late-concat-rfa/last.pt --data DIR --out ../models/mine
 
-Multi-GPU / multi-node (DistributedDataParallel), e.g. full ImageNet on 8 GPUs:
+DIR holds train/ (and optionally val/), one folder per class, any number of classes, JPEGs of
+any size (a `classes.tsv` of `id<TAB>…<TAB>name` lines beside them names the classes; else
+the folder names do). Pictures are preloaded (short side to 224 px, centre crop), augmented,
+then JPEG-compressed in simulation at a random quality, so the DCT networks see dequantized
+coefficients and the RGB baseline the same picture decoded back.
 
-  torchrun --nproc_per_node 8 -m dctvision_train.train --network late-concat-rfa --width 1.0 \
-      --data /data/imagenet --epochs 90 --batch 256 --out runs/imagenet-lcrfa
+The recipe (RECIPE in trainer.py, FINETUNE with --from): progressive resizing (cheap 128 px
+epochs first, the last ones at 224), AdamW with warm-up and cosine decay, bf16 autocast,
+threads = cores, the faster tensor layout measured at the start. `--set KEY=JSON` changes
+one entry, e.g. --set 'schedule=[[96,1]]' for a one-epoch smoke run.
 
-`--data` holds train/ and val/ (one folder per class). Pixels are preloaded and
-augmented on the device, then JPEG-compressed in simulation at a random quality
-(jpeg_sim). Writes OUT/log.jsonl (one line per epoch) and OUT/last.pt."""
+OUT (default runs/<network>) gets resume.pt after every epoch: run the same command again
+and it continues where it stopped, bit for bit in one process (a resume file of another
+recipe is refused, naming the difference). An epoch starts only if it fits --budget-minutes.
+When the schedule is done: OUT/last.pt (float16, what evaluate.py exports) and OUT/log.jsonl.
+
+On GPUs: --device cuda; several with torchrun (DistributedDataParallel, each process
+loading its share of the pictures), e.g.
+  torchrun --nproc_per_node 8 -m dctvision_train.train --data /data/imagenet --network late-concat-rfa \\
+      --set width=1.0 --set batch=1024"""
 import argparse
 import json
-import math
 import os
-import platform
+import statistics
 import time
 from pathlib import Path
 
 import torch
-import torch.distributed as dist
-import torch.nn.functional as F
 
-from .data import augment, list_images, load_pixels, network_inputs
-from .model import Network
-from .trainer import half_weights
+from .data import list_images, load_pixels
+from .export import load_exported
+from .trainer import FINETUNE, RECIPE, Ranks, Run, epochs_of, size_at
+
+
+def use_all_cores():
+    """torch starts with one thread on some machines, not one per core (2 threads train 1.6x faster
+    than 1 on a 2-core CPU)."""
+    torch.set_num_threads(os.cpu_count())
+
+
+def add_recipe_args(p):
+    p.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="change a recipe entry")
+    p.add_argument("--val-every", type=int, default=4, help="simulated-q75 val accuracy every N epochs and at the end (0: never)")
+    p.add_argument("--budget-minutes", type=float, default=None, help="wall-clock budget: stop (resumably) before it runs out")
+    p.add_argument("--limit-per-class", type=int, default=None, help="use only the first N files of each class")
+    p.add_argument("--memory-format", choices=["auto", "nchw", "channels_last"], default="auto",
+                   help="tensor layout on the CPU (auto: the faster one, measured)")
+    p.add_argument("--max-epochs", type=int, default=None, help="stop (resumably) after this many epochs in this process")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda (one GPU per process under torchrun)")
 
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--network", required=True)
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--width", type=float, default=0.25)
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch", type=int, default=128, help="per process")
-    p.add_argument("--lr", type=float, default=2e-3, help="AdamW peak learning rate at batch 128 (scaled linearly)")
-    p.add_argument("--wd", type=float, default=0.05)
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--quality", type=int, nargs=2, default=[50, 95], help="JPEG quality range simulated in training")
-    p.add_argument("--limit-per-class", type=int, default=None, help="use only the first N files of each class")
-    p.add_argument("--max-steps", type=int, default=None, help="stop after N optimizer steps (smoke tests)")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--amp", choices=["bf16", "fp16", "off"], default=None, help="default: bf16 on CUDA, off on CPU")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-every", type=int, default=1, help="simulated-JPEG val accuracy every N epochs (0: never)")
+    p.add_argument("--data", required=True, help="folder with train/ (and val/), one folder per class")
+    p.add_argument("--network", default=None, help="a network of networks.json (default: --from's, else late-concat-rfa)")
+    p.add_argument("--from", dest="source", default=None, metavar="MODEL_DIR",
+                   help="fine-tune this trained network (an exported folder such as ../models/late-concat-rfa)")
+    p.add_argument("--out", default=None, help="run folder (default runs/<network>)")
+    add_recipe_args(p)
     return p.parse_args(argv)
 
 
-class Context:
-    """Process setup shared by every network trained in one process."""
-
-    def __init__(self, device, rank=0, world=1, distributed=False):
-        self.device, self.rank, self.world, self.distributed = device, rank, world, distributed
-
-
-def setup(args):
-    distributed = "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1
-    device = torch.device(args.device)
-    ctx = Context(device)
-    if distributed:
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-        ctx = Context(device, dist.get_rank(), dist.get_world_size(), True)
-        if device.type == "cuda":
-            ctx.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-            torch.cuda.set_device(ctx.device)
-    return ctx
+def overrides(sets, base):
+    out = {}
+    for kv in sets:
+        k, _, v = kv.partition("=")
+        if k not in base:
+            raise SystemExit(f"--set {k}: not a recipe entry ({', '.join(base)})")
+        out[k] = json.loads(v)
+    return out
 
 
-def load_data(args, ctx):
-    """This process's share of the training (and val) pixels, on the device."""
-    data = Path(args.data)
-    train_dir = data / "train" if (data / "train").is_dir() else data
-    files, labels, class_ids, class_names = list_images(train_dir, args.limit_per_class)
-    files, labels = files[ctx.rank::ctx.world], labels[ctx.rank::ctx.world]
-    t_load = time.time()
-    pixels = load_pixels(files).to(ctx.device)
-    labels = labels.to(ctx.device)
-    val = None
-    if args.val_every and (data / "val").is_dir():
-        vfiles, vlabels, _, _ = list_images(data / "val", args.limit_per_class)
-        val = (load_pixels(vfiles[ctx.rank::ctx.world]).to(ctx.device), vlabels[ctx.rank::ctx.world].to(ctx.device))
-    if ctx.rank == 0:
-        print(f"{len(files) * ctx.world} training images, {len(class_ids)} classes, loaded in {time.time() - t_load:.1f}s", flush=True)
-    return dict(pixels=pixels, labels=labels, val=val, class_ids=class_ids, class_names=class_names, n=len(files))
+def setup(device):
+    """(Ranks) for this process: torchrun's environment, or one process."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Ranks(device)
+    import torch.distributed as dist
+    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+    rank = dist.get_rank()
+    if device.startswith("cuda"):
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        torch.cuda.set_device(device)
+    return Ranks(device, rank, dist.get_world_size())
+
+
+class Folder:
+    """One process's share of an ImageFolder's train pictures (and val, if present), preloaded."""
+
+    def __init__(self, data, ranks, limit_per_class=None, val=True):
+        data = Path(data)
+        train = data / "train" if (data / "train").is_dir() else data
+        files, labels, self.class_ids, self.class_names = list_images(train, limit_per_class)
+        if len(self.class_ids) < 2:
+            raise SystemExit(f"{train}: needs at least two class folders, found {len(self.class_ids)}")
+        self.n = len(files)
+        t = time.time()
+        r, w = ranks.rank, ranks.world
+        self.pixels, self.labels = load_pixels(files[r::w]).to(ranks.device), labels[r::w].to(ranks.device)
+        self.val = None
+        if val and (data / "val").is_dir():
+            vfiles, vlabels, vids, _ = list_images(data / "val", limit_per_class)
+            if vids != self.class_ids:
+                raise SystemExit(f"{data / 'val'}: its classes differ from train/'s")
+            self.val = load_pixels(vfiles[r::w]).to(ranks.device), vlabels[r::w].to(ranks.device)
+        if ranks.rank == 0:
+            print(f"{self.n} training pictures in {len(self.class_ids)} classes"
+                  f"{f', {len(vfiles)} val' if self.val else ''}, loaded in {time.time() - t:.0f}s", flush=True)
+
+
+def new_run(network, recipe, folder, ranks, source=None):
+    """A run from scratch, or from a trained network (fine-tuning) when `source` is a model folder."""
+    run = Run(network, recipe, len(folder.class_ids), folder.n, folder.class_ids, folder.class_names, ranks)
+    if source:
+        folded, doc = load_exported(source)
+        run.start_from(folded, f"{doc['network']} ({Path(source).name}, {doc['classes']} classes)", folder.pixels,
+                       keep_head=doc["classNames"] == folder.class_names)
+    return run
+
+
+def fit(run, folder, out, deadline=None, val_every=4, max_epochs=None, memory_format="auto", on_stop=None):
+    """Trains `run` to the end of its schedule or until the budget; writes out/resume.pt after every
+    epoch and, at the end, out/last.pt and out/log.jsonl (then removes resume.pt). True when done."""
+    out = Path(out)
+    resume, final = out / "resume.pt", out / "last.pt"
+    ranks = run.ranks
+    if run.device.type == "cpu" and run.memory_format is None:
+        if memory_format != "auto":
+            run.set_memory_format(memory_format)
+        run.choose_memory_format(folder.pixels, folder.labels)
+    cost, epochs_here = {}, 0  # size -> this process's epoch seconds, to decide whether another epoch fits
+    while not run.done:
+        size = size_at(run.recipe, run.epoch)
+        # the median: one epoch stretched by a pause (kill -STOP) must not end the run
+        known = {sz: statistics.median(v) for sz, v in cost.items()}
+        guess = known.get(size) or 1.15 * max([s * (size / sz) ** 2 for sz, s in known.items()] or [60 * (size / 128) ** 2])
+        over = (max_epochs is not None and epochs_here >= max_epochs) or (deadline is not None and time.time() + guess * 1.1 + 30 > deadline)
+        if ranks.agree(over):
+            if ranks.rank == 0:
+                print(f"{run.network}: stopping before epoch {run.epoch + 1}/{epochs_of(run.recipe)} (budget); "
+                      f"the same command resumes from {resume}", flush=True)
+            run.save(resume)
+            if on_stop and ranks.rank == 0:
+                on_stop(resume)
+            return False
+        entry = run.train_epoch(folder.pixels, folder.labels)
+        epochs_here += 1
+        cost.setdefault(size, []).append(entry["epoch_seconds"])
+        if folder.val is not None and val_every and (run.epoch % val_every == 0 or run.done):
+            entry["val_acc_simulated_q75"] = round(run.val_simulated(*folder.val), 5)
+        run.save(resume)
+        if ranks.rank == 0:
+            print(f"{run.network}: {json.dumps(entry)}", flush=True)
+    if ranks.rank == 0:
+        torch.save(run.final_checkpoint(), final)
+        (out / "log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in run.log))
+        resume.unlink(missing_ok=True)
+        print(f"{run.network}: trained, {final} ({run.train_seconds:.0f}s of epochs)", flush=True)
+    return True
+
+
+def resume_or_new(network, recipe, folder, ranks, out, source=None):
+    """The run in out/resume.pt if there is one (refused if its recipe differs), else a new one."""
+    resume = Path(out) / "resume.pt"
+    if not resume.exists():
+        return new_run(network, recipe, folder, ranks, source)
+    st = torch.load(resume, map_location="cpu")
+    if st["network"] != network or st["recipe"] != recipe:
+        diff = {k: (st["recipe"].get(k), recipe.get(k)) for k in sorted(set(st["recipe"]) | set(recipe))
+                if st["recipe"].get(k) != recipe.get(k)}
+        raise SystemExit(f"{resume}: a {st['network']} run of another recipe ({diff}: its value, this run's); "
+                         f"continue it with the same --set entries, or give another --out")
+    if ranks.rank == 0:
+        print(f"{network}: resuming at epoch {st['epoch']}/{epochs_of(recipe)}", flush=True)
+    return Run.from_state(st, ranks)
 
 
 def main(argv=None):
     args = parse(argv)
-    ctx = setup(args)
-    fit(args, load_data(args, ctx), ctx)
-    if ctx.distributed:
+    use_all_cores()
+    deadline = time.time() + args.budget_minutes * 60 if args.budget_minutes else None
+    source_doc = json.loads((Path(args.source) / "model.json").read_text()) if args.source else None
+    network = args.network or (source_doc["network"] if source_doc else "late-concat-rfa")
+    if source_doc and source_doc["network"] != network:
+        raise SystemExit(f"--from {args.source} is a {source_doc['network']}, not {network}")
+    base = dict(FINETUNE if args.source else RECIPE)
+    if source_doc:
+        base["width"] = source_doc["width"]
+    recipe = {**base, **overrides(args.set, base)}
+    out = Path(args.out or Path("runs") / network)
+    out.mkdir(parents=True, exist_ok=True)
+    ranks = setup(args.device)
+    folder = Folder(args.data, ranks, args.limit_per_class, val=bool(args.val_every))
+    run = resume_or_new(network, recipe, folder, ranks, out, args.source)
+    done = fit(run, folder, out, deadline, args.val_every, args.max_epochs, args.memory_format)
+    if ranks.world > 1:
+        import torch.distributed as dist
         dist.destroy_process_group()
-
-
-def fit(args, data, ctx):
-    """Train args.network on `data`; writes args.out/log.jsonl and args.out/last.pt."""
-    device, rank, world, distributed = ctx.device, ctx.rank, ctx.world, ctx.distributed
-    pixels, labels, val, class_ids, class_names = data["pixels"], data["labels"], data["val"], data["class_ids"], data["class_names"]
-    amp = args.amp or ("bf16" if device.type == "cuda" else "off")
-    torch.manual_seed(args.seed + rank)
-    out = Path(args.out)
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-    model = Network(args.network, args.width, len(class_ids)).to(device)
-    kind = model.plan["input"]["kind"]
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None) if distributed else model
-    shard = data["n"]
-    if distributed:  # every process must take the same number of steps
-        n = torch.tensor([shard], device=device)
-        dist.all_reduce(n, op=dist.ReduceOp.MIN)
-        shard = int(n)
-    steps_per_epoch = max(1, math.ceil(shard / args.batch))
-    total_steps = args.epochs * steps_per_epoch if args.max_steps is None else min(args.max_steps, args.epochs * steps_per_epoch)
-    lr = args.lr * args.batch * world / 128
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.wd)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps, pct_start=0.25)
-    recipe = dict(optimizer="AdamW", lr=lr, weight_decay=args.wd, schedule="one-cycle cosine, 25% warm-up",
-                  label_smoothing=args.label_smoothing, batch=args.batch * world, epochs=args.epochs,
-                  augmentation=f"random resized crop (35-100%% area, 3/4-4/3) + flip, simulated JPEG q{args.quality[0]}-{args.quality[1]} 4:2:0".replace("%%", "%"),
-                  amp=amp, width=args.width)
-    autocast = dict(device_type=device.type, dtype=torch.float16 if amp == "fp16" else torch.bfloat16, enabled=amp != "off")
-    # torch.amp.GradScaler on PyTorch 2.x; torch.cuda.amp's on 1.13 (Debian)
-    scaler = (torch.amp.GradScaler(device.type, enabled=amp == "fp16") if hasattr(torch.amp, "GradScaler")
-              else torch.cuda.amp.GradScaler(enabled=amp == "fp16"))
-    log = open(out / "log.jsonl", "a") if rank == 0 else None
-    step, t0 = 0, time.time()
-    gen = torch.Generator(device=device).manual_seed(args.seed * 1000 + rank)
-
-    def all_ranks(values):
-        """Sums over every process (identity without DDP), so the log covers all the data."""
-        if not distributed:
-            return values
-        t = torch.tensor([float(v) for v in values], device=device, dtype=torch.float64)
-        dist.all_reduce(t)
-        return t.tolist()
-
-    def inputs_of(px, train):
-        q = torch.randint(args.quality[0], args.quality[1] + 1, (px.shape[0],), device=device, generator=gen) if train else torch.full((px.shape[0],), 75, device=device)
-        x = network_inputs(augment(px, gen) if train else px.float(), kind, q)
-        return {k: v.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else v for k, v in x.items()}
-
-    for epoch in range(args.epochs):
-        net.train()
-        order = torch.randperm(data["n"], device=device, generator=gen)[:shard]
-        loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.time()
-        for i in range(steps_per_epoch):
-            idx = order[i * args.batch:(i + 1) * args.batch]
-            x, y = inputs_of(pixels[idx], True), labels[idx]
-            with torch.autocast(**autocast):
-                logits = net(x)
-                loss = F.cross_entropy(logits.float(), y, label_smoothing=args.label_smoothing)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-            sched.step()
-            step += 1
-            loss_sum += float(loss) * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(idx)
-            if step >= total_steps:
-                break
-        loss_sum, correct, seen = all_ranks([loss_sum, correct, seen])
-        entry = dict(epoch=epoch + 1, step=step, train_loss=loss_sum / seen, train_acc=correct / seen,
-                     lr=sched.get_last_lr()[0], epoch_seconds=time.time() - t_epoch, elapsed_seconds=time.time() - t0)
-        if val is not None and args.val_every and ((epoch + 1) % args.val_every == 0 or epoch + 1 == args.epochs or step >= total_steps):
-            net.eval()
-            hits = 0
-            with torch.no_grad(), torch.autocast(**autocast):
-                for j in range(0, val[0].shape[0], 256):
-                    hits += int((net(inputs_of(val[0][j:j + 256], False)).argmax(1) == val[1][j:j + 256]).sum())
-            hits, count = all_ranks([hits, val[0].shape[0]])
-            entry["val_acc_simulated_q75"] = hits / count
-        if rank == 0:
-            log.write(json.dumps(entry) + "\n")
-            log.flush()
-            print(json.dumps(entry), flush=True)
-        if step >= total_steps:
-            break
-    train_seconds = time.time() - t0
-    if rank == 0:
-        hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
-        torch.save(dict(network=args.network, width=args.width, classes=len(class_ids), class_ids=class_ids,
-                        class_names=class_names, state_dict=half_weights(model.state_dict()),
-                        epochs=epoch + 1, steps=step, train_seconds=train_seconds, hardware=f"{hardware} x{world}",
-                        recipe=recipe, torch=torch.__version__), out / "last.pt")
-        print(f"saved {out / 'last.pt'} after {train_seconds:.1f}s", flush=True)
-    return out / "last.pt"
-
-
+    if done and ranks.rank == 0:
+        print(f"next: python3 -m dctvision_train.evaluate --checkpoint {out / 'last.pt'} --data {args.data} --out ../models/<name>")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """A resumable training run of one network: everything needed to continue exactly
 (fp32 weights, optimizer, step, RNG states, per-epoch log) lives in one checkpoint
 written after every epoch, so a run can stop at any epoch boundary (a wall-clock
-budget, a session ending) and continue on another machine bit for bit.
+budget, a machine going away) and continue elsewhere bit for bit (in one process;
+under DistributedDataParallel each process draws its own augmentations).
 
 The learning rate is a pure function of the step (linear warm-up, cosine decay), so
 the schedule needs no state of its own; the resolution schedule is part of the
@@ -19,15 +20,19 @@ import torch.nn.functional as F
 from .data import augment, network_inputs
 from .model import INPUT_BN_VAR_FLOOR, Network
 
-# The zoo's recipe (docs/MODELS.md says how it was chosen). Version 3, the retraining in
-# progress: twice the epochs of version 1 (whose schedule was [[128, 32], [176, 8], [224, 4]],
-# the shipped models' - each metrics.json carries its own), milder crops in the 224 px epochs
-# (version 2), and half the pictures of those epochs at their own, unresampled pixels (`sharp`:
-# the val files are never resampled, and training had blurred every picture it showed).
+# The recipe that trained the shipped networks (docs/MODELS.md, "Recipe"). Most epochs are cheap
+# 128 px ones; the last ones, at the evaluation size, use milder crops, and half of their
+# pictures stay at their own, unresampled pixels (`sharp`: real files are never resampled,
+# and a network that only ever saw resampled, slightly blurred pictures loses points on them).
 RECIPE = dict(
     optimizer="adamw", lr=2e-3, momentum=0.9, nesterov=True, weight_decay=0.05, label_smoothing=0.1,
     batch=128, warmup=0.15, schedule=[[128, 64], [176, 16], [224, 8, 0.8]], quality=[50, 95], min_scale=0.35,
     amp="bf16", width=0.25, seed=0, input_bn_floor=INPUT_BN_VAR_FLOOR, sharp=0.5)
+
+# Fine-tuning a trained network on another folder of classes (train --from): the same recipe with
+# a short schedule and a lower peak learning rate, so the backbone's features are adapted, not
+# relearned - a few hundred pictures per class train in CPU minutes.
+FINETUNE = dict(RECIPE, lr=1e-3, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
 
 
 def epochs_of(recipe):
@@ -57,30 +62,73 @@ def lr_at(recipe, step, total):
     return recipe["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm))))
 
 
-def hardware():
-    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads)"
+def hardware(device=None, world=1):
+    if device is not None and device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} x{world}"
+    return (f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads)"
+            + (f" x{world}" if world > 1 else ""))
 
 
 def half_weights(state_dict):
     """float16 weights, float32 BatchNorm statistics: an input BN's running variance is the
     squared scale of raw DCT coefficients (Y's DC: ~1e5), past float16's 65504, and an inf
-    there folds to a zero scale - the channel silently dropped (it cost Late-Concat-RFA its
-    luma DC in its first export)."""
+    there folds to a zero scale - the channel silently dropped."""
     return {k: v.half() if v.is_floating_point() and not k.endswith(("running_mean", "running_var")) else v
             for k, v in state_dict.items()}
 
 
+class Ranks:
+    """Where a run computes: one process, or one of `world` DistributedDataParallel processes."""
+
+    def __init__(self, device="cpu", rank=0, world=1):
+        self.device, self.rank, self.world = torch.device(device), rank, world
+
+    def sum(self, values):
+        """Sums over every process (identity in one process), so logs cover all the data."""
+        if self.world == 1:
+            return list(values)
+        import torch.distributed as dist
+        t = torch.tensor([float(v) for v in values], device=self.device, dtype=torch.float64)
+        dist.all_reduce(t)
+        return t.tolist()
+
+    def agree(self, flag):
+        """Rank 0's decision, on every rank (a budget stop must not leave one process waiting)."""
+        if self.world == 1:
+            return flag
+        import torch.distributed as dist
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        dist.broadcast(t, 0)
+        return bool(t.item())
+
+
 class Run:
-    def __init__(self, network, recipe, classes, n_train, class_ids=None, class_names=None):
+    def __init__(self, network, recipe, classes, n_train, class_ids=None, class_names=None, ranks=None):
         self.network, self.recipe, self.classes = network, dict(recipe), classes
         self.class_ids, self.class_names = class_ids, class_names
+        self.ranks = ranks or Ranks()
+        self.device = self.ranks.device
         self.n_train = n_train
-        self.steps_per_epoch = math.ceil(n_train / recipe["batch"])
+        # each process takes its share of every global batch; every process steps the same number of times
+        self.batch = max(1, recipe["batch"] // self.ranks.world)
+        self.steps_per_epoch = max(1, (n_train // self.ranks.world) // self.batch) if self.ranks.world > 1 \
+            else math.ceil(n_train / recipe["batch"])
         self.total_steps = epochs_of(recipe) * self.steps_per_epoch
         torch.manual_seed(recipe["seed"])
         # recipes saved before the key existed trained without the floor
-        self.model = Network(network, recipe["width"], classes, input_bn_train_floor=recipe.get("input_bn_floor", 0.0))
+        self.model = Network(network, recipe["width"], classes, input_bn_train_floor=recipe.get("input_bn_floor", 0.0)).to(self.device)
         self.kind = self.model.plan["input"]["kind"]
+        self._make_optimizer()
+        self.gen = torch.Generator(device=self.device).manual_seed(recipe["seed"] * 1000 + 1 + self.ranks.rank)
+        self.epoch, self.step, self.train_seconds = 0, 0, 0.0
+        self.log, self.memory_format = [], None
+        self.source = None  # the trained network a fine-tune started from
+        if self.device.type == "cuda":
+            self.set_memory_format("channels_last")
+        self._wrap()
+
+    def _make_optimizer(self):
+        recipe = self.recipe
         decay = [p for p in self.model.parameters() if p.ndim > 1]
         rest = [p for p in self.model.parameters() if p.ndim <= 1]
         groups = [dict(params=decay, weight_decay=recipe["weight_decay"]), dict(params=rest, weight_decay=0.0)]
@@ -88,9 +136,61 @@ class Run:
             self.opt = torch.optim.SGD(groups, lr=recipe["lr"], momentum=recipe["momentum"], nesterov=recipe["nesterov"])
         else:
             self.opt = torch.optim.AdamW(groups, lr=recipe["lr"])
-        self.gen = torch.Generator().manual_seed(recipe["seed"] * 1000 + 1)
-        self.epoch, self.step, self.train_seconds = 0, 0, 0.0
-        self.log, self.memory_format = [], None
+
+    def _wrap(self):
+        if self.ranks.world > 1:
+            ids = [self.device] if self.device.type == "cuda" else None
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        else:
+            self.net = self.model
+
+    # -- fine-tuning -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def start_from(self, folded, source, pixels, keep_head=False):
+        """Initialise from a trained network in inference form (an exported models/<id>/, BN folded
+        into its convs): every conv, deconv and input affine is copied; each BN is re-created from the
+        statistics its conv's outputs have on `pixels` (the new folder's pictures), so that the
+        unfolded network computes what the folded one does in eval mode exactly, and in training mode
+        (batch statistics) almost. `keep_head`: the same classes, so the head is kept too; else a new
+        head is trained for the folder's classes."""
+        from .model import Affine, ConvBN
+        size = stage_at(self.recipe, 0)[0]
+        x = self._inputs(pixels[:256].to(self.device), size, False)
+        stats = {}
+        hooks = [m.conv.register_forward_hook(lambda mod, inp, out, name=name: stats.__setitem__(name, (out.mean((0, 2, 3)), out.var((0, 2, 3), unbiased=False))))
+                 for name, m in folded.named_modules() if isinstance(m, ConvBN)]
+        inputs = {}
+        hooks += [m.register_forward_hook(lambda mod, inp, out, name=name: inputs.__setitem__(name, (inp[0].mean((0, 2, 3)), inp[0].var((0, 2, 3)))))
+                  for name, m in folded.named_modules() if isinstance(m, Affine)]
+        folded.to(self.device).eval()(x)
+        for h in hooks:
+            h.remove()
+        mine = dict(self.model.named_modules())
+        for name, m in folded.named_modules():
+            if isinstance(m, ConvBN):
+                dst = mine[name]
+                mean_y, var = stats[name]
+                dst.conv.weight.copy_(m.conv.weight)
+                eps = dst.bn.eps
+                dst.bn.running_mean.copy_(mean_y - m.conv.bias)   # the statistics of the bias-free conv
+                dst.bn.running_var.copy_(var)
+                dst.bn.weight.copy_(torch.sqrt(var + eps))
+                dst.bn.bias.copy_(mean_y)
+            elif isinstance(m, Affine):
+                from .model import INPUT_BN_VAR_FLOOR
+                dst = mine[name]
+                mean, var = inputs[name]
+                dst.running_mean.copy_(mean)
+                dst.running_var.copy_(var)
+                dst.weight.copy_(m.scale * torch.sqrt(var.clamp(min=INPUT_BN_VAR_FLOOR) + dst.eps))
+                dst.bias.copy_(m.shift + mean * m.scale)
+            elif isinstance(m, torch.nn.ConvTranspose2d):
+                mine[name].weight.copy_(m.weight)
+            elif isinstance(m, torch.nn.Linear) and keep_head:
+                mine[name].weight.copy_(m.weight)
+                mine[name].bias.copy_(m.bias)
+        self.source = source
+        self._make_optimizer()
 
     # -- checkpoint --------------------------------------------------------------------------------
     def state(self):
@@ -99,22 +199,27 @@ class Run:
                     model=self.model.state_dict(), opt=self.opt.state_dict(), gen=self.gen.get_state(),
                     torch_rng=torch.get_rng_state(), epoch=self.epoch, step=self.step,
                     train_seconds=self.train_seconds, log=self.log, memory_format=self.memory_format,
-                    hardware=hardware(), torch=torch.__version__)
+                    source=self.source, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
 
     @classmethod
-    def from_state(cls, st):
-        run = cls(st["network"], st["recipe"], st["classes"], st["n_train"], st["class_ids"], st["class_names"])
+    def from_state(cls, st, ranks=None):
+        run = cls(st["network"], st["recipe"], st["classes"], st["n_train"], st["class_ids"], st["class_names"], ranks)
         run.model.load_state_dict(st["model"])
         run.opt.load_state_dict(st["opt"])
-        run.gen.set_state(st["gen"])
-        torch.set_rng_state(st["torch_rng"])
+        if run.ranks.world == 1 and run.device.type == "cpu":
+            run.gen.set_state(st["gen"])
+            torch.set_rng_state(st["torch_rng"])
+        else:  # another process layout: a fresh stream per process, continued from the epoch
+            run.gen.manual_seed(st["recipe"]["seed"] * 1000 + 1 + run.ranks.rank + 7919 * st["epoch"])
         run.epoch, run.step, run.train_seconds = st["epoch"], st["step"], st["train_seconds"]
-        run.log, run.memory_format = st["log"], st["memory_format"]
-        if run.memory_format:
-            run.model.to(memory_format=cls.FORMATS[run.memory_format])
+        run.log, run.source = st["log"], st.get("source")
+        if st["memory_format"] and run.device.type == "cpu":
+            run.set_memory_format(st["memory_format"])
         return run
 
     def save(self, path):
+        if self.ranks.rank:
+            return
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -122,13 +227,14 @@ class Run:
         os.replace(tmp, path)
 
     def final_checkpoint(self):
-        """The float16 checkpoint evaluate.py reads (the format train.py writes)."""
+        """The float16 checkpoint evaluate.py reads."""
         hw = sorted({e["hardware"] for e in self.log})
         return dict(network=self.network, width=self.recipe["width"], classes=self.classes, class_ids=self.class_ids,
                     class_names=self.class_names,
                     state_dict=half_weights(self.model.state_dict()),
                     epochs=self.epoch, steps=self.step, train_seconds=self.train_seconds, hardware="; ".join(hw),
-                    recipe=describe(self.recipe), torch=torch.__version__)
+                    recipe=describe(self.recipe), **({"fine_tuned_from": self.source} if self.source else {}),
+                    torch=torch.__version__)
 
     @property
     def done(self):
@@ -138,18 +244,19 @@ class Run:
     FORMATS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
 
     def _fmt(self, x):
-        return {k: v.contiguous(memory_format=self.FORMATS[self.memory_format]) for k, v in x.items()}
+        fmt = self.FORMATS[self.memory_format or "nchw"]
+        return {k: v.contiguous(memory_format=fmt) for k, v in x.items()}
 
     def _autocast(self):
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.recipe["amp"] == "bf16")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.recipe["amp"] == "bf16")
 
     def _inputs(self, px, size, train, min_scale=1.0):
-        n = px.shape[0]
+        n, dev = px.shape[0], px.device
         if train:
-            q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen)
+            q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen, device=dev)
             rgb = augment(px, self.gen, min_scale, size, self.recipe.get("sharp", 0.0))
         else:
-            q = torch.full((n,), 75)
+            q = torch.full((n,), 75, device=dev)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
         return self._fmt(network_inputs(rgb, self.kind, q))
 
@@ -187,10 +294,11 @@ class Run:
         self.opt.zero_grad(set_to_none=True)
 
     def train_epoch(self, pixels, labels):
-        self.model.train()
+        """One epoch over this process's `pixels` (uint8 NCHW, on the run's device)."""
+        self.net.train()
         size, min_scale = stage_at(self.recipe, self.epoch)
-        order = torch.randperm(self.n_train, generator=self.gen)
-        b = self.recipe["batch"]
+        order = torch.randperm(pixels.shape[0], generator=self.gen, device=self.device)
+        b = self.batch
         t0, c0 = time.time(), time.process_time()
         loss_sum, correct, seen = 0.0, 0, 0
         for i in range(self.steps_per_epoch):
@@ -199,7 +307,7 @@ class Run:
             for g in self.opt.param_groups:
                 g["lr"] = lr_at(self.recipe, self.step, self.total_steps)
             with self._autocast():
-                logits = self.model(x)
+                logits = self.net(x)
             loss = F.cross_entropy(logits.float(), y, label_smoothing=self.recipe["label_smoothing"])
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -209,13 +317,14 @@ class Run:
             correct += int((logits.argmax(1) == y).sum())
             seen += len(idx)
         seconds = time.time() - t0
+        loss_sum, correct, seen = self.ranks.sum([loss_sum, correct, seen])
         self.epoch += 1
         self.train_seconds += seconds
         entry = dict(epoch=self.epoch, size=size, step=self.step, train_loss=round(loss_sum / seen, 5),
                      train_acc=round(correct / seen, 5), lr=lr_at(self.recipe, self.step - 1, self.total_steps),
                      epoch_seconds=round(seconds, 1), images_per_second=round(seen / seconds, 1),
                      # CPU time of all threads: unlike the wall clock, it does not grow while the process is stopped
-                     cpu_seconds=round(time.process_time() - c0, 1), hardware=hardware(),
+                     cpu_seconds=round(time.process_time() - c0, 1), hardware=hardware(self.device, self.ranks.world),
                      memory_format=self.memory_format)
         self.log.append(entry)
         return entry
@@ -229,7 +338,8 @@ class Run:
         for j in range(0, pixels.shape[0], batch):
             with self._autocast():
                 hits += int((self.model(self._inputs(pixels[j:j + batch], size, False)).argmax(1) == labels[j:j + batch]).sum())
-        return hits / pixels.shape[0]
+        hits, count = self.ranks.sum([hits, pixels.shape[0]])
+        return hits / count
 
 
 def describe(recipe):

@@ -1,15 +1,28 @@
-"""The whole pipeline on the CPU with Debian's python3-torch: a few training steps
-on a handful of Imagenette images, evaluation on real val files with exact
-coefficients, export, and the TypeScript engine's agreement on the exported model."""
+"""The whole pipeline on the CPU with Debian's python3-torch, as training/README.md tells it:
+train on a two-class folder, fine-tune a shipped model on it, evaluate and export each, and
+classify with the exported folder in Node under the folder's class names."""
 import json
 import subprocess
 import sys
 import tempfile
+import os
 import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "imagenette-224"
+TWO = {"n03888257": "chutes", "n03445777": "balls"}  # parachute, golf ball, under other folder names
+
+
+def two_class_folder(d, per_class=6, val_per_class=3):
+    """A user's own folder: train/ and val/, one folder per class, named as the user likes."""
+    root = Path(d) / "mine"
+    for split, n in (("train", per_class), ("val", val_per_class)):
+        for wnid, name in TWO.items():
+            (root / split / name).mkdir(parents=True)
+            for f in sorted((DATA / split / wnid).iterdir())[:n]:
+                os.symlink(f, root / split / name / f.name)
+    return root
 
 
 class TinyPipeline(unittest.TestCase):
@@ -18,59 +31,92 @@ class TinyPipeline(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr[-3000:])
         return r.stdout
 
-    def test_train_evaluate_export(self):
-        for network in ("late-concat-rfa", "rgb-resnet50"):
-            with self.subTest(network), tempfile.TemporaryDirectory() as d:
-                run, model = Path(d) / "run", Path(d) / "model"
-                # bf16 autocast (the mixed precision used on GPUs) for one of the two
-                amp = ["--amp", "bf16"] if network == "late-concat-rfa" else []
-                self.run_script("train", "--network", network, "--data", str(DATA), "--width", "0.125", "--epochs", "2",
-                                "--batch", "8", "--limit-per-class", "2", "--out", str(run), *amp)
-                log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-                self.assertEqual([e["epoch"] for e in log], [1, 2])
-                self.assertTrue(all(e["train_loss"] > 0 and "val_acc_simulated_q75" in e for e in log))
-                self.run_script("evaluate", "--checkpoint", str(run / "last.pt"), "--data", str(DATA), "--out", str(model),
-                                "--limit-per-class", "3", "--ts-images", "30", "--variants", "1")
-                m = json.loads((model / "metrics.json").read_text())
-                self.assertEqual((m["network"], m["val_images"], m["ts_agreement_images"], m["epochs"]), (network, 30, 30, 2))
-                self.assertEqual(m["recipe"]["amp"], "bf16" if amp else "off")
-                self.assertTrue(0 <= m["top1"] <= m["top5"] <= 1)
-                self.assertGreaterEqual(m["ts_top1_agreement"], 29 / 30)
-                for key in ("params", "macs", "train_seconds", "hardware", "recipe", "ci_sample", "demo_samples"):
-                    self.assertIn(key, m)
-                # ten re-encoded variants (one per class) classified through the CLI, as PyTorch does on the same inputs
-                self.assertEqual(m["variants"]["files"], 10)
-                self.assertEqual(m["variants"]["failed"], 0)
-                self.assertGreaterEqual(m["variants"]["cli_pytorch_agreement"], 0.9)
-                # and the val top-1 of the ten files they were made from, the like-for-like reference
-                self.assertIn(round(m["variants"]["top1_sources"] * 10, 6), [float(k) for k in range(11)])
-                doc = json.loads((model / "model.json").read_text())
-                self.assertEqual(doc["classNames"][:2], ["tench", "English springer"])
-                self.assertEqual(doc["weightsManifest"][0]["weights"][0]["quantization"], {"dtype": "float16"})
+    def cli_classes(self, model_dir, network, files):
+        r = subprocess.run(["node", str(ROOT / "bin" / "dctvision.js"), "classify", *map(str, files), "--model", network,
+                            "--model-url", str(model_dir), "--top", "2", "--json"], capture_output=True, text=True, cwd=ROOT)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        return [[p["className"] for p in res["predictions"]] for res in json.loads(r.stdout)]
 
+    def test_train_then_fine_tune_a_shipped_model_on_a_two_class_folder(self):
+        import torch
+        with tempfile.TemporaryDirectory() as d:
+            mine = two_class_folder(d)
+            val = sorted((mine / "val").rglob("*.JPEG"))
+            # from scratch: the README's command, one small epoch
+            run, model = Path(d) / "run", Path(d) / "model"
+            out = self.run_script("train", "--data", str(mine), "--network", "late-concat", "--out", str(run),
+                                  "--set", "width=0.125", "--set", "batch=4", "--set", "schedule=[[64,1]]", "--memory-format", "nchw")
+            self.assertIn("12 training pictures in 2 classes, 6 val", out)
+            log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+            self.assertEqual([(e["epoch"], e["size"]) for e in log], [(1, 64)])
+            self.assertIn("val_acc_simulated_q75", log[0])
+            self.assertFalse((run / "resume.pt").exists())
+            self.run_script("evaluate", "--checkpoint", str(run / "last.pt"), "--data", str(mine), "--out", str(model),
+                            "--ts-images", "6", "--variants", "0")
+            m = json.loads((model / "metrics.json").read_text())
+            self.assertEqual((m["network"], m["classes"], m["val_images"], m["epochs"]), ("late-concat", 2, 6, 1))
+            self.assertEqual(json.loads((model / "model.json").read_text())["classNames"], ["balls", "chutes"])
+            for names in self.cli_classes(model, "late-concat", val):
+                self.assertEqual(sorted(names), ["balls", "chutes"])
+
+            # fine-tuned from the shipped Late-Concat: its recipe, a new two-class head, the folder's names
+            tuned, tmodel = Path(d) / "tuned", Path(d) / "tmodel"
+            self.run_script("train", "--data", str(mine), "--from", str(ROOT / "models" / "late-concat"), "--out", str(tuned),
+                            "--set", "batch=4", "--set", "schedule=[[64,1]]", "--val-every", "0", "--memory-format", "nchw")
+            ck = torch.load(tuned / "last.pt")
+            self.assertEqual((ck["network"], ck["width"], ck["classes"], ck["class_names"]), ("late-concat", 0.25, 2, ["balls", "chutes"]))
+            self.assertIn("late-concat (late-concat, 10 classes)", ck["fine_tuned_from"])
+            self.assertEqual(ck["recipe"]["lr"], 1e-3)
+            self.run_script("evaluate", "--checkpoint", str(tuned / "last.pt"), "--data", str(mine), "--out", str(tmodel),
+                            "--ts-images", "6", "--variants", "0")
+            self.assertEqual(json.loads((tmodel / "metrics.json").read_text())["ts_top1_agreement"], 1.0)
+            for names in self.cli_classes(tmodel, "late-concat", val):
+                self.assertEqual(sorted(names), ["balls", "chutes"])
+
+    def test_fine_tuning_starts_from_the_shipped_function(self):
+        """The exported network, BN folded, unfolded for training: in eval mode it gives the shipped
+        logits (same classes, head kept); with new classes everything but the head is the same."""
+        import torch
+        from dctvision_train.export import load_exported
+        from dctvision_train.trainer import FINETUNE, Run
+        folded, doc = load_exported(ROOT / "models" / "late-concat-rfa")
+        px = torch.randint(0, 256, (12, 3, 224, 224), dtype=torch.uint8)
+        run = Run("late-concat-rfa", dict(FINETUNE, schedule=[[224, 1]]), 10, 12)
+        run.start_from(folded, "test", px, keep_head=True)
+        x = run._inputs(px, 224, False)
+        with torch.no_grad():
+            want, got = folded(x), run.model.eval()(x)
+            self.assertLess(float((want - got).abs().max()), 1e-3 * float(want.abs().max()))
+            run.model.train()
+            trained_mode = run.model(x)  # batch statistics of these very pictures: close, not equal
+            self.assertGreater(float(torch.nn.functional.cosine_similarity(trained_mode.flatten(), want.flatten(), dim=0)), 0.95)
+        two = Run("late-concat-rfa", dict(FINETUNE, schedule=[[224, 1]]), 2, 12)
+        two.start_from(folded, "test", px, keep_head=False)
+        self.assertEqual(tuple(two.model.layers["head"].weight.shape), (2, folded.layers["head"].weight.shape[1]))
+        self.assertTrue(torch.equal(two.model.layers["l0"].running_mean, run.model.layers["l0"].running_mean))
 
     def test_distributed_data_parallel_on_cpu(self):
         """Two processes with the environment torchrun sets (gloo on CPU)."""
-        import os
         import socket
+        import torch
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         with tempfile.TemporaryDirectory() as d:
-            run = Path(d) / "run"
+            mine, run = two_class_folder(d, per_class=8), Path(d) / "run"
             procs = [subprocess.Popen(
-                [sys.executable, "-m", "dctvision_train.train", "--network", "late-concat", "--data", str(DATA),
-                 "--width", "0.125", "--epochs", "2", "--batch", "4", "--limit-per-class", "3", "--out", str(run), "--device", "cpu"],
+                [sys.executable, "-m", "dctvision_train.train", "--network", "late-concat", "--data", str(mine), "--out", str(run),
+                 "--set", "width=0.125", "--set", "batch=4", "--set", "schedule=[[32,2]]", "--memory-format", "nchw"],
                 env=dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(r), LOCAL_RANK=str(r)),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT / "training") for r in range(2)]
             outs = [p.communicate(timeout=300) for p in procs]
             for p, (_, err) in zip(procs, outs):
                 self.assertEqual(p.returncode, 0, err[-3000:])
             log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-            self.assertEqual(len(log), 2)
-            self.assertIn("x2", __import__("torch").load(run / "last.pt")["hardware"])
-            self.assertIn("30 training images", outs[0][0])
-
+            self.assertEqual([e["step"] for e in log], [4, 8])  # 16 pictures, a global batch of 4 (2 per process)
+            self.assertTrue(log[-1]["hardware"].endswith("x2"))
+            self.assertIn("16 training pictures in 2 classes", outs[0][0])
+            self.assertEqual(torch.load(run / "last.pt")["epochs"], 2)
 
     def test_zoo_resumes_exactly(self):
         """A zoo run stopped after one epoch and resumed ends with the same weights as one run straight through."""
@@ -83,22 +129,22 @@ class TinyPipeline(unittest.TestCase):
             self.run_script("zoo", *common, "--out", str(straight))
             out = self.run_script("zoo", *common, "--out", str(split), "--max-epochs", "1")
             self.assertIn("stopping", out)
-            self.assertTrue((split / "late-concat.resume.pt").exists())
+            self.assertTrue((split / "late-concat" / "resume.pt").exists())
             other = subprocess.run([sys.executable, "-m", "dctvision_train.zoo", *common, "--set", "lr=0.1", "--out", str(split)],
                                    capture_output=True, text=True, cwd=ROOT / "training")
             self.assertNotEqual(other.returncode, 0)  # another recipe is refused, not continued
-            self.assertIn("trained with another recipe ({'lr': (0.002, 0.1)}", other.stderr)
+            self.assertIn("of another recipe ({'lr': (0.002, 0.1)}", other.stderr)
             self.assertIn("resuming at epoch 1/3", self.run_script("zoo", *common, "--out", str(split)))
-            self.assertFalse((split / "late-concat.resume.pt").exists())
-            a, b = (torch.load(p / "late-concat.pt") for p in (straight, split))
+            self.assertFalse((split / "late-concat" / "resume.pt").exists())
+            a, b = (torch.load(p / "late-concat" / "last.pt") for p in (straight, split))
             self.assertEqual((a["epochs"], b["epochs"]), (3, 3))
             for k, v in a["state_dict"].items():
                 self.assertTrue(torch.equal(v, b["state_dict"][k]), k)
 
     def test_zoo_commits_what_a_fresh_clone_needs_to_continue(self):
         """With --commit, a run stopped by its budget commits its resume checkpoint in the repository
-        that holds --out, so a fresh clone (the next session) continues it; the run that finishes
-        commits the checkpoint and log and removes the resume file (before any evaluation)."""
+        that holds --out, so a fresh clone continues it; the run that finishes commits its log and the
+        removal of the resume file, never the weights (models/<id>/ holds those once exported)."""
         common = ["--networks", "late-concat", "--limit-per-class", "2", "--no-export", "--val-every", "0", "--memory-format", "nchw",
                   "--set", "width=0.125", "--set", "batch=8", "--set", "schedule=[[32,1],[48,2]]", "--data", str(DATA)]
         with tempfile.TemporaryDirectory() as d:
@@ -109,90 +155,13 @@ class TinyPipeline(unittest.TestCase):
             out = Path(d) / "checkpoints" / "v9"
             self.assertIn("stopping", self.run_script("zoo", *common, "--out", str(out), "--max-epochs", "1", "--commit"))
             self.assertEqual(git("log", "--name-only", "--format=%s").split("\n")[:3],
-                             ["late-concat.resume.pt: late-concat stopped by the zoo's budget at epoch 1/3; the next run resumes it",
-                              "", "checkpoints/v9/late-concat.resume.pt"])
+                             ["late-concat: stopped by the zoo's budget at epoch 1/3; the next zoo run resumes it",
+                              "", "checkpoints/v9/late-concat/resume.pt"])
             self.assertEqual(git("status", "--porcelain"), "")
-            self.run_script("zoo", *common, "--out", str(out), "--commit")  # finishes: checkpoint and log in, resume file out
+            self.run_script("zoo", *common, "--out", str(out), "--commit")  # finishes: log in, resume file out
             self.assertEqual(sorted(git("show", "--name-status", "--format=", "HEAD").split("\n")[:-1]),
-                             ["A\tcheckpoints/v9/late-concat.log.jsonl", "A\tcheckpoints/v9/late-concat.pt",
-                              "D\tcheckpoints/v9/late-concat.resume.pt"])
-            self.assertEqual(git("status", "--porcelain"), "")
-
-    def test_probe_finetune_trains_a_finished_checkpoint_under_overrides_and_evaluates_it(self):
-        """The fine-tuning probe: a finished checkpoint, a changed last stage (sharp pictures), the
-        real val files through evaluate.py; the recipe is the checkpoint's plus the --set entries."""
-        import torch
-        common = ["--limit-per-class", "2", "--data", str(DATA)]
-        with tempfile.TemporaryDirectory() as d:
-            run, probe = Path(d) / "run", Path(d) / "probe"
-            self.run_script("zoo", "--networks", "late-concat", "--no-export", "--val-every", "0", "--memory-format", "nchw",
-                            "--set", "width=0.125", "--set", "batch=8", "--set", "schedule=[[32,1]]", "--out", str(run), *common)
-            out = self.run_script("probe_finetune", "--checkpoint", str(run / "late-concat.pt"), "--out", str(probe),
-                                  "--set", "schedule=[[224,1,0.8]]", "--set", "sharp=1.0", "--set", "lr=1e-4", *common)
-            self.assertEqual(json.loads(out.splitlines()[0])["size"], 224)
-            final = torch.load(probe / "finetuned.pt")
-            self.assertEqual((final["epochs"], final["width"], final["recipe"]["sharp"], final["recipe"]["batch"]), ("1 + 1 fine-tuning", 0.125, 1.0, 8))
-            self.assertIn("100% of the pictures of the 224 px epochs kept at their own pixels", final["recipe"]["text"])
-            metrics = json.loads((probe / "model" / "metrics.json").read_text())
-            self.assertEqual(metrics["val_images"], 20)
-            self.assertTrue(0 <= metrics["top1"] <= 1)
-
-    def test_zoo_branches_from_another_runs_checkpoint(self):
-        """--from continues another run's resume state under a changed ending (same epoch count): the
-        shared epochs are kept, the new stages train at their own size and crop range."""
-        import torch
-        from dctvision_train.trainer import stage_at
-        recipe = dict(min_scale=0.35, schedule=[[32, 1], [48, 2, 0.9]])
-        self.assertEqual([stage_at(recipe, e) for e in range(3)], [(32, 0.35), (48, 0.9), (48, 0.9)])
-        common = ["--networks", "late-concat", "--limit-per-class", "2", "--no-export", "--val-every", "0", "--memory-format", "nchw",
-                  "--set", "width=0.125", "--set", "batch=8", "--data", str(DATA)]
-        with tempfile.TemporaryDirectory() as d:
-            trunk, branch = Path(d) / "trunk", Path(d) / "branch"
-            self.run_script("zoo", *common, "--set", "schedule=[[32,1],[48,2]]", "--out", str(trunk), "--max-epochs", "1")
-            start = trunk / "late-concat.resume.pt"
-            r = subprocess.run([sys.executable, "-m", "dctvision_train.zoo", *common, "--set", "schedule=[[32,1],[32,3]]",
-                                "--out", str(branch), "--from", str(start)], capture_output=True, text=True, cwd=ROOT / "training")
-            self.assertNotEqual(r.returncode, 0)
-            self.assertIn("4 epochs, the checkpoint's 3", r.stderr)
-            out = self.run_script("zoo", *common, "--set", "schedule=[[32,1],[32,2,0.9]]", "--out", str(branch), "--from", str(start))
-            self.assertIn("branching from", out)
-            trunk_log = torch.load(start)["log"]
-            final = torch.load(branch / "late-concat.pt")
-            log = [json.loads(line) for line in (branch / "late-concat.log.jsonl").read_text().splitlines()]
-            self.assertEqual(final["epochs"], 3)
-            self.assertEqual([e["size"] for e in log], [32, 32, 32])
-            self.assertEqual(log[0], trunk_log[0])
-            self.assertTrue(all(e["cpu_seconds"] > 0 for e in log[1:]))
-            self.assertTrue(all(e["memory_format"] in ("nchw", "channels_last") for e in log[1:]))
-            self.assertIn("(crops 90%-100%)", final["recipe"]["text"])
-
-    def test_overflowed_statistics_are_refused_then_repaired(self):
-        """A final checkpoint whose input-BN variance overflowed float16 (inf) is refused by the
-        evaluation, and recalibrate replaces exactly that entry with a finite estimate."""
-        import torch
-        from dctvision_train.model import Network
-        from dctvision_train.trainer import RECIPE, describe, half_weights
-        net = Network("late-concat", 0.125, 10)
-        sd = half_weights(net.state_dict())
-        sd["layers.l0.running_var"][0] = float("inf")
-        kept = sd["layers.l0.running_var"][1:].clone()
-        recipe = describe(dict(RECIPE, batch=8, schedule=[[32, 1]]))
-        with tempfile.TemporaryDirectory() as d:
-            ck = Path(d) / "ck.pt"
-            torch.save(dict(network="late-concat", width=0.125, classes=10, state_dict=sd, recipe=recipe), ck)
-            r = subprocess.run([sys.executable, "-m", "dctvision_train.evaluate", "--checkpoint", str(ck), "--out", str(Path(d) / "m")],
-                               capture_output=True, text=True, cwd=ROOT / "training")
-            self.assertNotEqual(r.returncode, 0)
-            self.assertIn("non-finite tensors ['layers.l0.running_var']", r.stderr)
-            self.assertFalse((Path(d) / "m").exists())
-            self.assertIn("layers.l0 channels [0]", self.run_script("recalibrate", str(ck), "--batches", "2", "--data", str(DATA)))
-            fixed = torch.load(ck)
-            var = fixed["state_dict"]["layers.l0.running_var"]
-            self.assertEqual(var.dtype, torch.float32)
-            self.assertTrue(torch.isfinite(var).all())
-            self.assertGreater(float(var[0]), 1e4)  # Y's DC: the variance of 8x the block means
-            self.assertTrue(torch.equal(var[1:], kept))
-            self.assertEqual(len(fixed["repairs"]), 1)
+                             ["A\tcheckpoints/v9/late-concat/log.jsonl", "D\tcheckpoints/v9/late-concat/resume.pt"])
+            self.assertEqual(git("status", "--porcelain", "--untracked-files=no"), "")
 
 
 if __name__ == "__main__":
