@@ -6,4 +6,5 @@ export { planPrep, type PrepPlan, type ImageGeometry } from './prep/geometry.js'
 export { prepareCpu, type NetworkPlanes } from './prep/cpu.js';
 export { InputPipeline, type Decoded, type PipelineOptions, type RgbDecoder } from './prep/pipeline.js';
 export { FetchError } from './util/errors.js';
+export { PrepError } from './prep/errors.js';
 export { prepareRgb } from './prep/pixels.js';

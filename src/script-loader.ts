@@ -3,7 +3,7 @@
  * the global `dctvision` and imports the library module next to it (dctvision.mjs); the
  * TensorFlow.js backend the page will use is fetched when load() chooses it, never the others.
  *
- *   dctvision.load('late-concat').then((m) => m.classify(img))   // works at once
+ *   dctvision.load().then((m) => m.classify(img))   // works at once (late-concat)
  *   (await dctvision.ready).DecoderPool                          // the whole module, once loaded
  * Once the module has loaded, all its exports are also on `dctvision` itself.
  */

@@ -109,10 +109,16 @@ describe('classify()', () => {
     const r = await dct.classify(files[0], { topK: 3 });
     expect(r.predictions).toHaveLength(3);
     expect(r.predictions[0].probability).toBeGreaterThanOrEqual(r.predictions[1].probability);
+    const start = performance.now();
     const all = await dct.classify(files[0], { topK: 10 });
+    const wall = performance.now() - start;
     expect(all.predictions.reduce((a, p) => a + p.probability, 0)).toBeCloseTo(1, 5);
-    for (const k of ['decode', 'prep', 'infer', 'total'] as const) expect(all.timings[k]).toBeGreaterThanOrEqual(0);
-    expect(all.timings.total).toBeGreaterThanOrEqual(all.timings.decode + all.timings.prep + all.timings.infer - 0.01);
+    // every stage is timed (a decode in a worker and an inference take time), and the stages
+    // are parts of this very call: together no longer than it took
+    for (const k of ['decode', 'infer', 'total'] as const) expect(all.timings[k]).toBeGreaterThan(0);
+    expect(all.timings.prep).toBeGreaterThanOrEqual(0);
+    expect(all.timings.decode + all.timings.prep + all.timings.infer).toBeCloseTo(all.timings.total, 6);
+    expect(all.timings.total).toBeLessThanOrEqual(wall + 0.01);
   });
   it('computes the engine on the decoded planes (DCT) and on the decoded pixels (RGB)', async () => {
     const decoder = await WasmDecoder.create();

@@ -116,7 +116,7 @@ describe('a decoder that cannot be loaded', () => {
 
   it('the same module given to a pool: its requests and ready() reject instead of waiting forever', async () => {
     const pool = new DecoderPool({ size: 1, wasmModule: foreignModule() });
-    const outcomes = await settleWithin([...files.map((f) => pool.decode(f)), pool.ready()]);
+    const outcomes = await settleWithin<unknown>([...files.map((f) => pool.decode(f)), pool.ready()]);
     for (const o of outcomes) {
       expect(o.status).toBe('rejected');
       expect((o as PromiseRejectedResult).reason).toBeInstanceOf(DecoderWorkerError);
@@ -127,7 +127,7 @@ describe('a decoder that cannot be loaded', () => {
 
   it('a .wasm that is not WebAssembly: every request rejects with DecoderLoadError', async () => {
     const pool = new DecoderPool({ size: 1, wasmUrl: new URL('./pool-failures.test.ts', import.meta.url) });
-    const outcomes = await settleWithin([...files.map((f) => pool.decode(f)), pool.ready()]);
+    const outcomes = await settleWithin<unknown>([...files.map((f) => pool.decode(f)), pool.ready()]);
     for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(DecoderLoadError);
     pool.terminate();
   });

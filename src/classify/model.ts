@@ -1,7 +1,7 @@
 /**
  * The public API, in the style of tfjs-models:
  *
- *   const model = await load('late-concat-rfa', { modelUrl });
+ *   const model = await load('late-concat', { modelUrl });
  *   const { predictions, timings } = await model.classify(file, { topK: 5 });
  *
  * A DCT network's path never decodes pixels: the WebAssembly decoder (worker pool)
@@ -10,6 +10,7 @@
  * resizes in pixels, so the two can be compared honestly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { PrepError } from '../prep/errors.js';
 import { DecoderPool } from '../decode/pool.js';
 import { forward } from '../engine/graph.js';
 import { loadWeights, WeightsError, type LoadedModel } from '../engine/weights.js';
@@ -184,15 +185,27 @@ export class DctVisionModel {
   /**
    * Decoded files → input tensors (stacked), then → logits: each step in this model's backend
    * turn, so no other model can switch the backend under it. Tensors keep their backend between turns.
+   * A file that cannot be prepared gets its own error (PrepError) and leaves no tensor behind;
+   * the others are stacked without it.
    */
-  private prepare(decoded: Decoded[]): Promise<Record<string, tf.Tensor4D>> {
+  private prepare(decoded: Decoded[]): Promise<{ inputs?: Record<string, tf.Tensor4D>; errors: (Error | undefined)[] }> {
     return onBackend(this.backend, () => {
       this.checkOpen();
-      const parts = decoded.map((d) => this.pipeline.tensors(d));
-      if (parts.length === 1) return parts[0];
-      const inputs = Object.fromEntries(Object.keys(parts[0]).map((name) => [name, tf.concat(parts.map((p) => p[name]))]));
-      tf.dispose(parts.flatMap((p) => Object.values(p)));
-      return inputs;
+      const parts: Record<string, tf.Tensor4D>[] = [];
+      const errors = decoded.map((d) => {
+        try {
+          parts.push(tf.tidy(() => this.pipeline.tensors(d)));
+          return undefined;
+        } catch (e) {
+          return e instanceof PrepError ? e : new PrepError(`this image could not be prepared for the network: ${(e as Error)?.message ?? e}`, { cause: e });
+        }
+      });
+      if (parts.length <= 1) return { inputs: parts[0], errors };
+      try {
+        return { inputs: Object.fromEntries(Object.keys(parts[0]).map((name) => [name, tf.concat(parts.map((p) => p[name]))])), errors };
+      } finally {
+        tf.dispose(parts.flatMap((p) => Object.values(p)));
+      }
     });
   }
 
@@ -217,7 +230,8 @@ export class DctVisionModel {
     const t0 = performance.now();
     const decoded = await this.pipeline.decode(input, signal);
     const t1 = performance.now();
-    const inputs = await this.prepare([decoded]);
+    const { inputs, errors } = await this.prepare([decoded]);
+    if (!inputs) throw errors[0]!;
     const t2 = performance.now();
     const logits = await this.forwardPass(inputs);
     const t3 = performance.now();
@@ -227,11 +241,13 @@ export class DctVisionModel {
   private async runBatch(files: ClassifyInput[], signal?: AbortSignal) {
     this.checkOpen();
     const t0 = performance.now();
-    const decoded = await Promise.all(files.map((i) => this.pipeline.decode(i, signal).catch((e: Error) => e)));
+    let decoded = await Promise.all(files.map((i) => this.pipeline.decode(i, signal).catch((e: Error) => e)));
     const t1 = performance.now();
+    const { inputs, errors } = await this.prepare(decoded.filter((d): d is Decoded => !(d instanceof Error)));
+    let k = 0;
+    decoded = decoded.map((d) => (d instanceof Error ? d : (errors[k++] ?? d)));
     const good = decoded.filter((d): d is Decoded => !(d instanceof Error));
-    if (!good.length) return decoded as Error[];
-    const inputs = await this.prepare(good);
+    if (!inputs) return decoded as Error[];
     const t2 = performance.now();
     const all = await this.forwardPass(inputs);
     const t3 = performance.now();
@@ -244,7 +260,13 @@ export class DctVisionModel {
   }
 }
 
-/** Load a network by id (`rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */
-export function load(id: string, opts: LoadOptions = {}): Promise<DctVisionModel> {
+/**
+ * The network `load()` gives without an id, the CLI's and the demo's default: as accurate as
+ * the RGB baseline or better, and the fastest of the eight on the WASM backend (docs/MODELS.md).
+ */
+export const DEFAULT_MODEL = 'late-concat';
+
+/** Load a network by id (`late-concat`, the default; `rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */
+export function load(id: string = DEFAULT_MODEL, opts: LoadOptions = {}): Promise<DctVisionModel> {
   return DctVisionModel.create(id, opts);
 }

@@ -11,12 +11,18 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { load } from '../classify/model.js';
+import { DEFAULT_MODEL, load } from '../classify/model.js';
 import type { Classification } from '../classify/types.js';
 import type { BackendName } from '../classify/backend.js';
 
 export const classifyUsage =
-  'usage: dctvision classify FILE|DIR... [--model ID] [--model-url DIR|URL] [--top K] [--backend wasm|cpu] [--batch N] [--json]';
+  `usage: dctvision classify FILE|DIR... [--model ID (default ${DEFAULT_MODEL})] [--model-url DIR|URL] [--top K] [--backend wasm|cpu] [--batch N] [--json]`;
+
+/** A positive integer option, or a message naming what is wrong with it. */
+function positiveInt(name: string, value: string): number | string {
+  const n = Number(value);
+  return /^\d+$/.test(value) && n >= 1 ? n : `--${name} must be a positive integer, got '${value}'`;
+}
 
 async function expand(paths: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -38,7 +44,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string', default: 'late-concat-rfa' },
+      model: { type: 'string', default: DEFAULT_MODEL },
       'model-url': { type: 'string' },
       top: { type: 'string', default: '5' },
       backend: { type: 'string' },
@@ -46,15 +52,23 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const batch = Number(values.batch);
-  if (positionals.length === 0 || !Number.isInteger(batch) || batch < 1) {
-    console.error(classifyUsage);
+  const batch = positiveInt('batch', values.batch!);
+  const top = positiveInt('top', values.top!);
+  const backend = values.backend;
+  const wrong = [
+    positionals.length === 0 ? 'no files given' : undefined,
+    typeof batch === 'string' ? batch : undefined,
+    typeof top === 'string' ? top : undefined,
+    backend !== undefined && backend !== 'wasm' && backend !== 'cpu' ? `--backend must be wasm or cpu in Node, got '${backend}'` : undefined,
+  ].filter(Boolean);
+  if (wrong.length || typeof batch === 'string' || typeof top === 'string') {
+    console.error(`dctvision classify: ${wrong.join('; ')}\n${classifyUsage}`);
     return 2;
   }
   const url = values['model-url'];
   const model = await load(values.model!, {
     modelUrl: url ? (/^[a-z]+:/.test(url) ? url : pathToFileURL(url.replace(/\/?$/, '/'))) : undefined,
-    backend: values.backend as BackendName | undefined,
+    backend: backend as BackendName | undefined,
   });
   const files = await expand(positionals);
   const progress = process.stderr.isTTY && !values.json;
@@ -65,7 +79,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     const chunk = files.slice(i, i + batch);
     const bytes: (Uint8Array | Error)[] = await Promise.all(chunk.map((f) => readFile(f).then((b) => new Uint8Array(b) as Uint8Array, (e: Error) => e)));
     const readable = bytes.filter((b): b is Uint8Array => !(b instanceof Error));
-    const classified = await model.classifyBatch(readable, { batchSize: batch, topK: Number(values.top) });
+    const classified = await model.classifyBatch(readable, { batchSize: batch, topK: top });
     let k = 0;
     chunk.forEach((file, j) => {
       const r = bytes[j] instanceof Error ? (bytes[j] as Error) : classified[k++];

@@ -22,11 +22,11 @@ export function cachingFetcher(cacheName = MODEL_CACHE, network: Fetcher = defau
       // Quota or a private mode without storage: work uncached.
     }
   };
-  const fetcher = (async (url: URL) => {
+  const fetcher = (async (url: URL, maxBytes?: number) => {
     const cache = await open();
     if (url.pathname.endsWith('.json')) {
       try {
-        const data = await network(url);
+        const data = await network(url, maxBytes);
         await store(url, data);
         return data;
       } catch (e) {
@@ -37,7 +37,7 @@ export function cachingFetcher(cacheName = MODEL_CACHE, network: Fetcher = defau
     }
     const hit = await cache.match(url.href);
     if (hit) return hit.arrayBuffer();
-    const data = await network(url);
+    const data = await network(url, maxBytes);
     await store(url, data);
     return data;
   }) as CachingFetcher;

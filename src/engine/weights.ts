@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { prepareWeights, type WeightMap } from './graph.js';
 import { isNode, resolveUrl } from '../util/env.js';
+import { readBody } from '../prep/input.js';
+import { JpegLimitError } from '../decode/errors.js';
 import { plan, specDocument, weightShapes, type NetworkSpec, type Plan } from './plan.js';
 
 /**
@@ -57,33 +59,75 @@ export interface LoadedModel {
   weights: WeightMap;
 }
 
-export type Fetcher = (url: URL) => Promise<ArrayBuffer>;
+/**
+ * Fetches one model file. `maxBytes`: the most the file may hold (model.json: MAX_MODEL_JSON_BYTES;
+ * a shard: what the network's tensors need); a fetcher that honours it stops reading there.
+ */
+export type Fetcher = (url: URL, maxBytes?: number) => Promise<ArrayBuffer>;
 
-/** fetch() for http(s), the file system for file: URLs in Node. */
-export const defaultFetcher: Fetcher = async (url) => {
+/** A model.json is a few kB; anything much larger is not one (or a hostile server). */
+export const MAX_MODEL_JSON_BYTES = 1 << 20;
+
+const tooLarge = (url: URL, bytes: number, max: number) =>
+  new WeightsError(`${url.href} is ${bytes} bytes, more than the ${max} a file of this model can hold`, { reason: 'mismatch' });
+
+/** fetch() for http(s), the file system for file: URLs in Node; stops reading past `maxBytes`. */
+export const defaultFetcher: Fetcher = async (url, maxBytes = Infinity) => {
   if (url.protocol === 'file:' && isNode) {
-    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+    const { readFile, stat } = await import(/* @vite-ignore */ 'node:fs/promises');
     let b: Uint8Array;
     try {
+      const { size } = await stat(url);
+      if (size > maxBytes) throw tooLarge(url, size, maxBytes);
       b = await readFile(url);
     } catch (e) {
+      if (e instanceof WeightsError) throw e;
       const missing = (e as { code?: string }).code === 'ENOENT';
       throw new WeightsError(`cannot read ${url.href}: ${(e as Error).message}`, { reason: missing ? 'not-found' : 'network', cause: e });
     }
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
-  let res: Response | undefined;
+  let res: Response;
   try {
     res = await fetch(url);
-    if (res.ok) return await res.arrayBuffer();
   } catch (e) {
-    // fetch() rejects with a bare TypeError ("Failed to fetch"), also when the body is cut
-    // off half-way; say what was being loaded.
+    // fetch() rejects with a bare TypeError ("Failed to fetch"); say what was being loaded.
     throw new WeightsError(`network error while loading ${url.href}: ${(e as Error).message}`, { reason: 'network', cause: e });
   }
-  const status = res!.status;
-  throw new WeightsError(`failed to load ${url.href}: HTTP ${status}`, { reason: status === 404 || status === 410 ? 'not-found' : 'http', status });
+  if (!res.ok) {
+    void res.body?.cancel().catch(() => {});
+    const status = res.status;
+    throw new WeightsError(`failed to load ${url.href}: HTTP ${status}`, { reason: status === 404 || status === 410 ? 'not-found' : 'http', status });
+  }
+  let body: Uint8Array;
+  try {
+    body = await readBody(res, url.href, undefined, maxBytes);
+  } catch (e) {
+    if (e instanceof JpegLimitError) throw new WeightsError(`${url.href} is larger than the ${maxBytes} bytes a file of this model can hold`, { reason: 'mismatch' });
+    throw new WeightsError(`network error while loading ${url.href}: ${(e as Error).message}`, { reason: 'network', cause: e });
+  }
+  return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
 };
+
+/** The fields loadWeights relies on, checked before any of them is used. */
+function checkModelJson(json: unknown, href: string): asserts json is ModelJson {
+  const j = json as Partial<ModelJson> | null;
+  if (typeof j !== 'object' || j === null || j.format !== 'dctvision-model') {
+    throw new WeightsError(`${href} is not a dctvision model.json`, { reason: 'not-a-model' });
+  }
+  const bad = (what: string) => new WeightsError(`${href}: ${what}`, { reason: 'not-a-model' });
+  if (typeof j.network !== 'string') throw bad('no network id');
+  if (typeof j.width !== 'number' || !(j.width > 0)) throw bad('width must be a positive number');
+  if (!Number.isInteger(j.classes) || j.classes! < 1) throw bad('classes must be a positive integer');
+  if (!Array.isArray(j.classNames) || j.classNames.length !== j.classes || !j.classNames.every((n) => typeof n === 'string')) {
+    throw bad(`classNames must be ${j.classes} strings`);
+  }
+  const groups = j.weightsManifest;
+  if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) throw bad('weightsManifest is malformed');
+  if (!groups.every((g) => g.paths.every((p) => typeof p === 'string') && g.weights.every((w) => typeof w?.name === 'string' && Array.isArray(w.shape)))) {
+    throw bad('weightsManifest is malformed');
+  }
+}
 
 /** Hex sha256, as written in model.json's shardSha256. */
 export async function sha256Hex(data: ArrayBuffer): Promise<string> {
@@ -107,18 +151,27 @@ export async function loadWeights(
   const fetcher = opts.fetcher ?? defaultFetcher;
   const folder = resolveUrl(base);
   const jsonUrl = folder.pathname.endsWith('.json') ? folder : new URL('model.json', folder.href.replace(/\/?$/, '/'));
-  let json: ModelJson;
+  let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(await fetcher(jsonUrl))) as ModelJson;
+    const raw = await fetcher(jsonUrl, MAX_MODEL_JSON_BYTES);
+    if (raw.byteLength > MAX_MODEL_JSON_BYTES) throw tooLarge(jsonUrl, raw.byteLength, MAX_MODEL_JSON_BYTES);
+    json = JSON.parse(new TextDecoder().decode(raw));
   } catch (e) {
     if (e instanceof WeightsError) throw e;
     // e.g. a dev server or SPA host answering a missing file with its index.html
     throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json (not JSON: ${(e as Error).message})`, { reason: 'not-a-model' });
   }
-  if (json?.format !== 'dctvision-model') throw new WeightsError(`${jsonUrl.href} is not a dctvision model.json`, { reason: 'not-a-model' });
+  checkModelJson(json, jsonUrl.href);
   const doc = json.spec ? { ...specDocument, networks: { ...specDocument.networks, [json.network]: json.spec } } : specDocument;
-  const p = plan(json.network, json.width, json.classes, doc);
+  let p: Plan;
+  try {
+    p = plan(json.network, json.width, json.classes, doc);
+  } catch (e) {
+    throw new WeightsError(`${jsonUrl.href} describes no network this library can build: ${(e as Error).message}`, { reason: 'mismatch', cause: e });
+  }
   const expected = weightShapes(p);
+  // every shard together holds at most the network's tensors in float32
+  const maxShardBytes = 4 * [...expected.values()].reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
 
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
@@ -129,12 +182,17 @@ export async function loadWeights(
   for (const { path, sha } of paths) {
     const url = new URL(path, jsonUrl);
     if (!sha) throw new WeightsError(`shard '${path}' has no sha256 in model.json`, { reason: 'integrity' });
-    let data = await fetcher(url);
+    const fetchShard = async () => {
+      const data = await fetcher(url, maxShardBytes);
+      if (data.byteLength > maxShardBytes) throw tooLarge(url, data.byteLength, maxShardBytes);
+      return data;
+    };
+    let data = await fetchShard();
     let actual = await sha256Hex(data);
     if (actual !== sha && invalidate) {
       // A stale or damaged cached copy: drop it and fetch once more.
       await invalidate(url);
-      data = await fetcher(url);
+      data = await fetchShard();
       actual = await sha256Hex(data);
     }
     if (actual !== sha) throw new WeightsError(`shard '${path}' of ${jsonUrl.href} fails its sha256 check (expected ${sha}, got ${actual})`, { reason: 'integrity' });

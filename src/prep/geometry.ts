@@ -18,6 +18,7 @@
  * those coefficient rows and columns. For a 12-megapixel photo going to 224 px that is one
  * coefficient in 16 or 64 (libjpeg's scaled decoding rests on the same fact).
  */
+import { PrepError } from './errors.js';
 
 export interface PlaneSource {
   h: number;
@@ -83,7 +84,7 @@ export interface PrepPlan {
 /** Frequencies per block and axis present in a source (8 unless decoded with `keep`); refuses a plan that reads more. */
 export function keptFrequencies(pp: PlanePrep, src: { kept?: number }): number {
   const kept = src.kept ?? 8;
-  if (pp.n > kept) throw new RangeError(`the plan reads ${pp.n}×${pp.n} frequencies per block but only ${kept}×${kept} were decoded`);
+  if (pp.n > kept) throw new PrepError(`the plan reads ${pp.n}×${pp.n} frequencies per block but only ${kept}×${kept} were decoded`);
   return kept;
 }
 
@@ -137,7 +138,7 @@ function axisOperator(outSamples: number, footprint: (i: number) => [number, num
     const q1 = Math.min(valid - 1, Math.ceil(b / step) - 1);
     let total = 0;
     for (let q = q0; q <= q1; q++) total += Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step));
-    if (total <= 0) throw new RangeError('resampling footprint outside the image');
+    if (total <= 0) throw new PrepError('resampling footprint outside the image');
     if (pixels) {
       const row = new Float64Array(q1 + 1 - q0);
       for (let q = q0; q <= q1; q++) row[q - q0] = Math.max(0, Math.min(b, (q + 1) * step) - Math.max(a, q * step)) / total;
@@ -238,7 +239,7 @@ const keepThreshold = (n: number): number => (n === 1 ? 32 : 12 / n);
  * False keeps all 64 (the exact operators: PipelineOptions.exact).
  */
 export function planPrep(img: ImageGeometry, size = 224, chromaSize = size / 2, opts: { truncate?: boolean } = {}): PrepPlan {
-  if (size % 8 || chromaSize % 8 || size % chromaSize) throw new RangeError(`output sizes ${size}/${chromaSize} must be multiples of 8, chroma dividing luma`);
+  if (size % 8 || chromaSize % 8 || size % chromaSize) throw new PrepError(`output sizes ${size}/${chromaSize} must be multiples of 8, chroma dividing luma`);
   const o = ORIENT[img.orientation] ?? ORIENT[1];
   // Oriented image size (luma pixels) and the centred crop of the resized image.
   const ow = o.transpose ? img.height : img.width;

@@ -85,7 +85,8 @@ export class InputPipeline {
       if (this.geometry.kind !== 'dct') throw new TypeError('the RGB network needs the file itself, not its DCT coefficients');
       return { kind: 'dct', img: input };
     }
-    const bytes = await inputBytes(input, signal);
+    // maxBytes while reading, for every path (the browser's decoder included)
+    const bytes = await inputBytes(input, signal, this.limits.maxBytes);
     if (this.geometry.kind === 'rgb') {
       const rgb =
         this.rgbDecoder === 'browser'
