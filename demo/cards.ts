@@ -5,6 +5,13 @@ import { baseline } from './models.js';
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
+/**
+ * Below this top-1 probability the shipped networks are right at most half the time on
+ * Imagenette val (docs/results/confidence.json: each network's such threshold, median of the
+ * eight; `cd training && python3 -m dctvision_train.confidence --json ../docs/results/confidence.json`).
+ */
+export const UNSURE_BELOW = 0.5;
+
 export function imageSection(name: string, url: string, img: DctImage, seen: { y: Float32Array; blocks: number }): { root: HTMLElement; cards: HTMLElement } {
   const root = document.createElement('article');
   root.className = 'image-result';
@@ -50,6 +57,14 @@ export function fillCard(card: HTMLElement, model: DctVisionModel, r: Classifica
   top1.dataset.testid = 'top1';
   top1.dataset.class = top.className;
   top1.textContent = `${top.className} · ${(top.probability * 100).toFixed(1)}%`;
+  const notes: HTMLElement[] = [];
+  if (top.probability < UNSURE_BELOW) {
+    const unsure = document.createElement('div');
+    unsure.className = 'unsure';
+    unsure.dataset.testid = 'unsure';
+    unsure.textContent = `Unsure: below ${UNSURE_BELOW * 100}% the networks are right less than half the time. Is it one of the ten classes?`;
+    notes.push(unsure);
+  }
   const bars = document.createElement('div');
   bars.className = 'bars';
   for (const p of r.predictions) {
@@ -73,7 +88,7 @@ export function fillCard(card: HTMLElement, model: DctVisionModel, r: Classifica
   const meta = document.createElement('div');
   meta.className = 'muted';
   meta.textContent = `${model.backend} · ${(info.params / 1e6).toFixed(2)} M params · ${(info.weightBytes / 2 ** 20).toFixed(1)} MiB · width ${info.width}`;
-  body.append(top1, bars, timings, meta);
+  body.append(top1, ...notes, bars, timings, meta);
 }
 
 export function failCard(card: HTMLElement, error: Error, modelsBase?: URL): void {

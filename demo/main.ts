@@ -2,7 +2,7 @@
 // The demo: drop JPEGs or pick samples; every selected network classifies each one from
 // its DCT coefficients (the RGB baseline from decoded pixels), with timings; a benchmark
 // panel races them. Models load on first use and stay cached for offline visits.
-import { UnsupportedJpegError, type DctVisionModel } from '../src/index.js';
+import { DEFAULT_MODEL, UnsupportedJpegError, type DctVisionModel } from '../src/index.js';
 import { runBenchmark, renderBenchmark } from './bench.js';
 import { failCard, fillCard, imageSection, pendingCard } from './cards.js';
 import { networkLuma } from './dct-view.js';
@@ -74,6 +74,13 @@ onModelState((id, s) => {
   }
 });
 
+/** Why a backend was skipped, in a visitor's words (the library's reason stays in the tooltip). */
+function plainReason(name: string, reason: string): string {
+  if (name === 'webgpu') return /adapter/i.test(reason) ? 'WebGPU is switched on but found no usable GPU' : 'this browser does not offer WebGPU';
+  if (name === 'webgl') return 'this browser does not offer WebGL 2';
+  return `${name.toUpperCase()} could not start`;
+}
+
 function showBackend(model: DctVisionModel): void {
   bannerShown = true;
   const banner = $('backend');
@@ -82,9 +89,10 @@ function showBackend(model: DctVisionModel): void {
     banner.textContent = 'Running on WebGPU.';
     banner.className = 'banner';
   } else {
-    const why = model.skippedBackends.map((s) => `${s.name}: ${s.reason}`).join('; ');
-    const threads = model.backend === 'wasm' ? (model.threads! > 1 ? `, ${model.threads} threads` : ', single-threaded: this page is not cross-origin isolated') : '';
-    banner.textContent = `WebGPU is not available here, so the networks run on ${model.backend.toUpperCase()}${threads} (slower). ${why ? `(${why})` : ''}`;
+    const why = model.skippedBackends.map((s) => plainReason(s.name, s.reason)).join('; ');
+    const threads = model.backend === 'wasm' ? (model.threads! > 1 ? ` with ${model.threads} threads` : ' on one thread') : '';
+    banner.textContent = `The networks run on ${model.backend === 'wasm' ? 'the CPU (WebAssembly)' : model.backend.toUpperCase()}${threads}: slower than on a GPU${why ? `, because ${why}` : ''}.`;
+    banner.title = model.skippedBackends.map((s) => `${s.name}: ${s.reason}`).join('\n');
     banner.className = 'banner warn';
   }
   banner.dataset.backend = model.backend;
@@ -96,11 +104,15 @@ void (gpu ? gpu.requestAdapter().catch(() => null) : Promise.resolve(null)).then
   const banner = $('backend');
   banner.hidden = false;
   banner.className = 'banner warn';
-  banner.textContent = 'No WebGPU adapter in this browser: the networks will run on a fallback (WebGL, WASM or CPU), named once loaded.';
+  banner.textContent = 'This browser offers no WebGPU: the networks will run on WebGL or the CPU, named here once loaded.';
 });
 
 // One image at a time through the selected networks, in order, so the timings are each network's own.
-let work: Promise<unknown> = Promise.resolve();
+// A task that fails says so and the queue goes on: one bad drop never blocks the next.
+let work: Promise<void> = Promise.resolve();
+function queue(task: () => Promise<void>): void {
+  work = work.then(task).catch((e: Error) => message(`Something went wrong: ${e.name}: ${e.message}`, 'error'));
+}
 let lastInputs: Uint8Array[] = [];
 
 /**
@@ -142,11 +154,19 @@ async function classifyFile(name: string, bytes: Uint8Array): Promise<boolean> {
 }
 
 function enqueue(files: { name: string; bytes: () => Promise<Uint8Array> }[]): void {
-  work = work.then(async () => {
-    const loaded = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.bytes() })));
+  queue(async () => {
     const good: Uint8Array[] = [];
-    for (const f of loaded) if (await classifyFile(f.name, f.bytes)) good.push(f.bytes);
-    lastInputs = good;
+    for (const f of files) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await f.bytes();
+      } catch (e) {
+        message(`${f.name} could not be read — ${(e as Error).name}: ${(e as Error).message}`, 'error');
+        continue;
+      }
+      if (await classifyFile(f.name, bytes)) good.push(bytes);
+    }
+    if (good.length) lastInputs = good;
   });
 }
 
@@ -164,9 +184,27 @@ drop.addEventListener('drop', (e) => {
   fromFiles(e.dataTransfer?.files);
 });
 
+// What the networks know: the ten classes, from the default network's model.json.
+fetch(new URL(`${DEFAULT_MODEL}/model.json`, modelsBase))
+  .then((r) => r.json())
+  .then((m: { classNames: string[] }) => {
+    const list = $('classes');
+    for (const name of m.classNames) {
+      const li = document.createElement('li');
+      li.textContent = name;
+      list.append(li);
+    }
+    $('classes-note').hidden = false;
+  })
+  .catch(() => {});
+
 // Samples.
 const sampleUrl = (f: string) => new URL(`samples/${f}`, location.href);
-const fetchBytes = async (u: URL) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+const fetchBytes = async (u: URL) => {
+  const res = await fetch(u);
+  if (!res.ok) throw new Error(`HTTP ${res.status} for ${u.pathname}`);
+  return new Uint8Array(await res.arrayBuffer());
+};
 let samples: { file: string; label: string }[] = [];
 fetch(new URL('samples/samples.json', location.href))
   .then((r) => r.json())
@@ -194,7 +232,7 @@ $('bench-run').addEventListener('click', () => {
   const out = $('bench-out');
   const say = (s: string) => ($('bench-status').textContent = s);
   $<HTMLButtonElement>('bench-run').disabled = true;
-  work = work.then(async () => {
+  queue(async () => {
     try {
       const inputs = lastInputs.length ? lastInputs : await Promise.all(samples.map((s) => fetchBytes(sampleUrl(s.file))));
       if (!inputs.length) throw new Error('no images: drop some JPEGs or let the samples load');

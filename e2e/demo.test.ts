@@ -149,6 +149,11 @@ describe('demo (built site)', () => {
       })),
     );
     expect(cards.map((c) => c.variant).sort()).toEqual([...networkIds].sort());
+    // the ten classes the networks know, named where a visitor drops a file
+    expect(await page.$$eval('[data-testid="classes"] li', (els) => els.length)).toBe(10);
+    expect(await page.isVisible('[data-testid="classes"]')).toBe(true);
+    // the parity models answer near chance (≈ 11%): every card says it is unsure
+    expect(await page.$$eval('[data-testid="result-card"] [data-testid="unsure"]', (els) => els.length)).toBe(8);
     for (const c of cards) {
       expect(c.state, c.variant).toBe('done');
       expect(c.top1).toMatch(/^class \d$/);
@@ -185,9 +190,29 @@ describe('demo (built site)', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="error-message"]').length === 3, undefined, { timeout: 120_000 });
     const said = await page.$$eval('[data-testid="error-message"]', (els) => els.map((e) => e.textContent ?? ''));
     for (const f of files) expect(said.some((s) => f.says.test(s)), `${f.name}: ${said.join(' | ')}`).toBe(true);
-    // And the next file works.
+    // A file that cannot be read (gone from the disk between picking and reading) says so, and
+    // the queue goes on: the next file works.
+    await page.evaluate(() => {
+      const read = Blob.prototype.arrayBuffer;
+      Blob.prototype.arrayBuffer = function (this: Blob) {
+        return (this as File).name === 'gone.jpg' ? Promise.reject(new DOMException('the file is gone', 'NotReadableError')) : read.call(this);
+      };
+    });
+    await page.setInputFiles('[data-testid="file-input"]', { name: 'gone.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(bad.find((b) => b.name === 'truncated')!.bytes) });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="error-message"]').length === 4, undefined, { timeout: 60_000 });
+    expect(await page.textContent('[data-testid="error-message"]')).toMatch(/gone\.jpg could not be read — NotReadableError/);
     await classifyFirstSample(page);
     expect(await page.$$eval('[data-testid="result-card"][data-state="done"]', (els) => els.length)).toBe(1);
+    // at a phone's width (390 × 844) the page reflows: nothing wider than the screen
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      widest: Math.max(...[...document.querySelectorAll('main *')].map((e) => e.getBoundingClientRect().right)),
+    }));
+    expect(widths.page).toBeLessThanOrEqual(390);
+    expect(widths.widest).toBeLessThanOrEqual(390);
+    mkdirSync(join(root, 'build/screenshots'), { recursive: true });
+    await page.screenshot({ path: join(root, 'build/screenshots/demo-phone.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
@@ -284,13 +309,16 @@ describe('demo (built site)', () => {
     const noGpu = await launchChromium({ webgpu: false });
     try {
       const { page, errors } = await open(plain, noGpu);
-      await page.waitForFunction(() => /No WebGPU adapter/.test(document.querySelector('[data-testid="backend-banner"]')?.textContent ?? ''));
+      await page.waitForFunction(() => /offers no WebGPU/.test(document.querySelector('[data-testid="backend-banner"]')?.textContent ?? ''));
       await keepOnly(page, ['late-concat']);
       await classifyFirstSample(page);
       const banner = await page.textContent('[data-testid="backend-banner"]');
       const backend = await page.getAttribute('[data-testid="backend-banner"]', 'data-backend');
       expect(['webgl', 'wasm', 'cpu']).toContain(backend);
-      expect(banner).toContain(`WebGPU is not available here, so the networks run on ${backend!.toUpperCase()}`);
+      expect(banner).toContain(`The networks run on ${backend === 'wasm' ? 'the CPU (WebAssembly)' : backend!.toUpperCase()}`);
+      expect(banner).toMatch(/because this browser does not offer WebGPU/);
+      // written for a visitor: the library's own reasons only in the tooltip
+      expect(banner).not.toMatch(/registry|Backend name/);
       expect(errors).toEqual([]);
     } finally {
       await noGpu.close();

@@ -2,10 +2,12 @@
 // The shipped models beside the paper, generated from models/*/metrics.json (written by the
 // evaluation script) and src/engine/paper.json: never typed by hand. Prints Markdown (with
 // --variants the table of the re-encoded variants through the CLI); `--write` replaces both
-// blocks between their markers in docs/MODELS.md.
+// blocks between their markers in docs/MODELS.md. --pick: the README's table for choosing a
+// network (top-1, latency on Chromium's WASM backend from docs/results/infer-wasm.json, which
+// `npm run bench:infer` writes, and the size of the weights); --write updates it in README.md too.
 //
-//   node scripts/models-table.mjs [--variants] [--write]
-import { existsSync, readFileSync } from 'node:fs';
+//   node scripts/models-table.mjs [--variants | --pick] [--write]
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeDocBlock } from './doc-block.mjs';
 
@@ -82,9 +84,26 @@ for (const id of Object.keys(spec)) {
 }
 const variantsTable = vrows.join('\n');
 
+// Choosing a network: accuracy, speed in a page without a GPU, download size.
+const infer = JSON.parse(readFileSync(`${root}docs/results/infer-wasm.json`, 'utf8'));
+const weightMiB = (id) =>
+  readdirSync(`${modelsDir}${id}`).filter((f) => f.endsWith('.bin')).reduce((s, f) => s + statSync(`${modelsDir}${id}/${f}`).size, 0) / 2 ** 20;
+const prow = [
+  '| network | id | Imagenette top-1 % | ms per image, WASM | speed vs RGB | weights MiB |',
+  '|---|---|---:|---:|---:|---:|',
+];
+for (const id of Object.keys(spec).filter((i) => metrics[i])) {
+  const ms = infer.latency_ms_wasm[id];
+  prow.push(
+    `| ${spec[id].title} | \`${id}\` | ${pct(metrics[id].top1)} | ${ms.toFixed(0)} | ${(infer.latency_ms_wasm[baseline] / ms).toFixed(2)}× | ${weightMiB(id).toFixed(1)} |`,
+  );
+}
+const pickTable = prow.join('\n');
+
 if (argv.includes('--write')) {
+  writeDocBlock(`${root}README.md`, '<!-- pick-table:start (node scripts/models-table.mjs --write) -->', '<!-- pick-table:end -->', pickTable);
   const command = 'node scripts/models-table.mjs --write';
   for (const [name, content] of [['models-table', table], ['variants-table', variantsTable]]) {
     writeDocBlock(`${root}docs/MODELS.md`, `<!-- ${name}:start (${command}) -->`, `<!-- ${name}:end -->`, content);
   }
-} else console.log(argv.includes('--variants') ? variantsTable : table);
+} else console.log(argv.includes('--variants') ? variantsTable : argv.includes('--pick') ? pickTable : table);

@@ -12,23 +12,21 @@ export function accuracyTable(r, root, modelsDir = join(root, 'models')) {
   const backends = [...new Set(Object.values(r.runs).flatMap((x) => Object.keys(x)))];
   const files = (b) => Object.values(r.runs)[0][b].files;
   const out = [
-    `Measured ${[...new Set(Object.values(r.measured ?? { all: r.date }).map((d) => d.slice(0, 10)))].join(', ')}: val = ${(r.variant_set ?? 1) >= 2 ? `a fixed sample of ${r.per_class} files` : `the first ${r.per_class} files`} of each class as they are, variants = the re-encoded files made from them (variant set ${r.variant_set ?? 1}); ` +
+    `val = a fixed sample of ${r.per_class} files of each class as they are, variants = the re-encoded files made from them; ` +
       backends.map((b) => `${b} ${files(b).val} + ${files(b).variants} files`).join(', ') + '. "agrees": same top-1 as Node WASM, file by file, over both sets.',
     '',
-    `| network | metrics.json: full val / these sources / variants (CLI) | ${backends.map((b) => `${b}: val / variants${b === 'node-wasm' ? '' : ' / agrees'}`).join(' | ')} |`,
+    `| network | metrics.json: full val | ${backends.map((b) => `${b}: val / variants${b === 'node-wasm' ? '' : ' / agrees'}`).join(' | ')} |`,
     `|---|---:|${backends.map(() => '---:').join('|')}|`,
   ];
   for (const id of Object.keys(spec).filter((k) => r.runs[k])) {
     const runs = r.runs[id];
     const m = JSON.parse(readFileSync(join(modelsDir, id, 'metrics.json'), 'utf8'));
-    // the evaluation's figures on these very files, when it used the same variant set and per-class count
-    const v = m.variants?.per_class === r.per_class && (m.variants.set ?? 1) === (r.variant_set ?? 1) ? m.variants : undefined;
     const cells = backends.map((b) => {
       const x = runs[b];
       const failed = x.errors.length ? ` (${x.errors.length} failed)` : '';
       return `${pct(x.val)} / ${pct(x.variants)}${x.agree_node_wasm == null ? '' : ` / ${x.agree_node_wasm.toFixed(3)}`}${failed}`;
     });
-    out.push(`| ${spec[id].title} | ${pct(m.top1)} / ${pct(v?.top1_sources)} / ${pct(v?.top1_cli)} | ${cells.join(' | ')} |`);
+    out.push(`| ${spec[id].title} | ${pct(m.top1)} | ${cells.join(' | ')} |`);
   }
   return out.join('\n');
 }

@@ -175,7 +175,7 @@ def resume_or_new(network, recipe, folder, ranks, out, source=None):
     if st["network"] != network or st["recipe"] != recipe:
         diff = {k: (st["recipe"].get(k), recipe.get(k)) for k in sorted(set(st["recipe"]) | set(recipe))
                 if st["recipe"].get(k) != recipe.get(k)}
-        raise SystemExit(f"{resume}: a {st['network']} run of another recipe ({diff}: its value, this run's); "
+        raise SystemExit(f"{resume}: a {st['network']} run of another recipe ({diff}: its value, this command's); "
                          f"continue it with the same --set entries, or give another --out")
     if ranks.rank == 0:
         print(f"{network}: resuming at epoch {st['epoch']}/{epochs_of(recipe)}", flush=True)
