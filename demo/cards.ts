@@ -98,5 +98,8 @@ export function failCard(card: HTMLElement, error: Error, modelsBase?: URL): voi
   const missing = error instanceof WeightsError && (error.reason === 'not-found' || error.reason === 'not-a-model');
   body.textContent = missing
     ? `No weights for this network at ${modelsBase?.href ?? 'models/'}: train them (training/README.md) or open this page with ?models=<folder URL>. (${error.message})`
-    : `${error.name}: ${error.message}`;
+    : error.name === 'BackendError'
+      ? 'This browser offers none of WebGPU, WebGL or WebAssembly, so the network cannot run here.'
+      : `${error.name}: ${error.message}`;
+  card.title = `${error.name}: ${error.message}`;
 }

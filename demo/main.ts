@@ -4,9 +4,15 @@
 // panel races them. Models load on first use and stay cached for offline visits.
 import { DEFAULT_MODEL, UnsupportedJpegError, type DctVisionModel } from '../src/index.js';
 import { runBenchmark, renderBenchmark } from './bench.js';
+import { isolationNote, registerServiceWorker } from './isolation.js';
 import { failCard, fillCard, imageSection, pendingCard } from './cards.js';
 import { networkLuma } from './dct-view.js';
 import { getModel, modelsBase, networks, onModelState, pool } from './models.js';
+
+// The service worker: offline after the first visit, and cross-origin isolation (threads) on
+// hosts that cannot send the headers. Only in the built site: the dev server sends the headers
+// itself and rebuilds on the fly.
+const isolating = import.meta.hot ? Promise.resolve(false) : registerServiceWorker();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const results = $('results');
@@ -70,7 +76,8 @@ onModelState((id, s) => {
     line.append(`ready on ${s.model.backend} (${(s.loadMs / 1000).toFixed(1)} s)`);
     if (!bannerShown) showBackend(s.model);
   } else {
-    line.append(`failed — ${s.error.name}: ${s.error.message}`);
+    line.append(s.error.name === 'BackendError' ? 'cannot run in this browser: it offers none of WebGPU, WebGL or WebAssembly' : `failed — ${s.error.name}: ${s.error.message}`);
+    line.title = `${s.error.name}: ${s.error.message}`;
   }
 });
 
@@ -249,10 +256,10 @@ $('bench-run').addEventListener('click', () => {
   });
 });
 
-// Offline after the first visit: the service worker keeps the page's own files (weights are
-// in the library's model cache). Only in the built site (no hot reloading): the dev server
-// rebuilds on the fly.
-if (!import.meta.hot && 'serviceWorker' in navigator) {
-  navigator.serviceWorker.register(new URL('sw.js', location.href)).catch(() => {});
-}
-document.body.dataset.ready = '1';
+// The page is ready once it knows it will not reload for isolation.
+void isolating.then((reloading) => {
+  if (reloading) return;
+  document.body.dataset.isolated = String(globalThis.crossOriginIsolated === true);
+  $('isolation').textContent = isolationNote();
+  document.body.dataset.ready = '1';
+});

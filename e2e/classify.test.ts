@@ -2,7 +2,7 @@
 // logits (1e-3 relative) as the CPU backend, typed errors, and repeated classifications
 // with flat tensor count and GPU memory. Test models: the random-weight parity fixtures,
 // and the shipped models (models/) on a few val files each, on WASM (e2e/demo.test.ts runs them on WebGPU).
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,14 @@ describe('public API in Chromium', () => {
       const r = await page.evaluate((u) => window.api.classify('rgb-resnet50', 'webgpu', u), `/img/bad${i}.jpg`);
       expect(r).toMatchObject({ ok: false, name: bad[i].error });
     }
+  });
+
+  it("maxBytes holds on the RGB baseline's browser decoder too: a URL or Blob over it is refused, one under it classifies", async () => {
+    const sizes = urls.map((_, i) => statSync(join(out, 'img', `${i}.jpg`)).size);
+    const big = sizes.indexOf(Math.max(...sizes));
+    const small = sizes.indexOf(Math.min(...sizes));
+    const r = await page.evaluate(([b, s, max]) => window.api.overLimit(b, s, max), [urls[big], urls[small], Math.floor((sizes[big] + sizes[small]) / 2)] as const);
+    expect(r).toEqual({ url: 'JpegLimitError:maxBytes', blob: 'JpegLimitError:maxBytes', small: 'ok' });
   });
 
   it('an <img> whose source is a JPEG is classified from that JPEG', async () => {

@@ -253,6 +253,20 @@ describe('demo (built site)', () => {
     await page.close();
   }, 600_000);
 
+  it('served without COOP/COEP headers, it is cross-origin isolated once its service worker takes control, under the same CSP', async () => {
+    const { page, errors } = await open(strict);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.getAttribute('body', 'data-isolated')).toBe('true');
+    expect(await page.textContent('[data-testid="isolation"]')).toMatch(/is cross-origin isolated/);
+    expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function');
+    // the page's own Content-Security-Policy is still the one in force
+    expect(await page.evaluate(() => { try { return (0, eval)('"allowed"'); } catch { return 'blocked'; } })).toBe('blocked');
+    await keepOnly(page, ['late-concat']);
+    await classifyFirstSample(page);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
   it('works offline after the first visit (service worker + sha256-checked model cache)', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

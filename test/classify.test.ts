@@ -168,9 +168,40 @@ describe('classify()', () => {
         r.predictions.forEach((p, k) => expect(p.probability).toBeCloseTo(single.predictions[k].probability, 5));
       }
       const t = (batch[0] as BatchClassification).timings;
-      expect(t.total).toBeGreaterThanOrEqual(t.decode + t.prep + t.infer - 0.01);
+      for (const k of ['decode', 'infer', 'total'] as const) expect(t[k], k).toBeGreaterThan(0);
+      expect(t.decode + t.prep + t.infer).toBeCloseTo(t.total, 6);
     }
     await expect(dct.classifyBatch(files, { batchSize: 0 })).rejects.toThrow(RangeError);
+    await expect(dct.classifyBatch(files, { workers: 0 })).rejects.toThrow(RangeError);
+  });
+  it('classifyBatch on inference workers: the same answers as in this thread, their memory reported; a worker lost mid-run fails only its chunk', async () => {
+    const inputs = [...files.slice(0, 12), badFixtures()[0].bytes];
+    for (const m of [dct, rgb]) {
+      const here = await m.classifyBatch(inputs, { batchSize: 2, topK: 10, workers: 1 });
+      const spread = await m.classifyBatch(inputs, { batchSize: 2, topK: 10, workers: 2 });
+      expect(spread.map((r) => (r instanceof Error ? r.name : r.predictions))).toEqual(here.map((r) => (r instanceof Error ? r.name : r.predictions)));
+      const memory = await m.workerMemory();
+      expect(memory).toHaveLength(2);
+      for (const w of memory) expect(w.tensorBytes).toBeGreaterThan(m.info.weightBytes);
+    }
+    // a worker dies (from outside, as a crashed thread would) while chunks are in flight
+    type Pool = { slots: { worker: { terminate(): Promise<number> } }[]; run(x: unknown): Promise<Float32Array> };
+    const pool = await (dct as unknown as { pool: Promise<Pool> }).pool;
+    const run = pool.run.bind(pool);
+    pool.run = (x) => {
+      const p = run(x); // the first chunk goes to the first worker, which then dies
+      void pool.slots[0].worker.terminate();
+      pool.run = run;
+      return p;
+    };
+    const outcome = await dct.classifyBatch(inputs, { batchSize: 2, workers: 2 });
+    // the chunks the dying worker held (its first, and at most one queued behind it) fail, typed; the rest are classified
+    expect(outcome.slice(0, 2).map((r) => (r as Error).name)).toEqual(['InferenceWorkerError', 'InferenceWorkerError']);
+    const lost = outcome.slice(0, 12).filter((r) => r instanceof Error);
+    expect(lost.every((r) => (r as Error).name === 'InferenceWorkerError')).toBe(true);
+    expect(lost.length).toBeLessThanOrEqual(4);
+    const again = await dct.classifyBatch(inputs, { batchSize: 2, workers: 2 });
+    expect(again.filter((r) => r instanceof Error).map((r) => (r as Error).name)).toEqual(['NotAJpegError']);
   });
   it('300 classifications in a row: tensor count and bytes flat after warm-up', async () => {
     const mixed = [...files.slice(0, 4), new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-422')!.path))];
@@ -208,7 +239,14 @@ describe('dctvision classify (CLI)', () => {
     const r = spawnSync('node', [join(root, 'bin/dctvision.js'), ...args], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').map((l) => l.split(': ')[0])).toEqual(expected);
-    expect(r.stderr).toMatch(/late-concat on (wasm|cpu): 7 files in [\d.]+ s \([\d.]+ images\/s\), 0 failed/);
+    expect(r.stderr).toMatch(/late-concat on (wasm|cpu): 7 files in [\d.]+ s \([\d.]+ images\/s\)(, \d+ inference workers of \d+ MiB each)?, 0 failed/);
+    // spread over two inference workers or in one thread: the same answers, file by file
+    for (const workers of ['1', '2']) {
+      const w = spawnSync('node', [join(root, 'bin/dctvision.js'), ...args, '--workers', workers], { encoding: 'utf8' });
+      expect(w.status, w.stderr).toBe(0);
+      expect(w.stdout).toBe(r.stdout);
+      expect(w.stderr).toMatch(workers === '2' ? /, 2 inference workers of \d+ MiB each, 0 failed/ : /images\/s\), 0 failed/);
+    }
     // batched or alone, the same top-1
     const one = spawnSync('node', [join(root, 'bin/dctvision.js'), 'classify', expected[5], ...args.slice(2, 6)], { encoding: 'utf8' });
     const top1 = (line: string) => line.split(': ')[1].split(',')[0].replace(/ [\d.]+%$/, '');

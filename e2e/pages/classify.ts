@@ -26,6 +26,16 @@ async function classify(id: string, backend: BackendName | undefined, url: strin
   }
 }
 
+/** The RGB baseline on the browser's decoder under a small maxBytes: a URL and a Blob over it are refused, a file under it classifies. */
+async function overLimit(url: string, small: string, maxBytes: number) {
+  const m = await load('rgb-resnet50', { modelUrl: '/parity/rgb-resnet50/', backend: 'cpu', limits: { maxBytes } });
+  const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => `${e.name}${'limit' in e ? `:${(e as { limit: string }).limit}` : ''}`);
+  const big = await (await fetch(url)).blob();
+  const r = { url: await outcome(m.classify(url)), blob: await outcome(m.classify(big)), small: await outcome(m.classify(small)) };
+  m.dispose();
+  return r;
+}
+
 /** The same file as an <img> element (its JPEG source is fetched) and as a URL string. */
 async function imgVsUrl(id: string, url: string) {
   const m = await get(id);
@@ -83,8 +93,8 @@ async function longRun(id: string, backend: BackendName, urls: string[], n: numb
 
 declare global {
   interface Window {
-    api: { logits: typeof logits; classify: typeof classify; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends };
+    api: { logits: typeof logits; classify: typeof classify; overLimit: typeof overLimit; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends };
   }
 }
-window.api = { logits, classify, longRun, imgVsUrl, twoBackends };
+window.api = { logits, classify, overLimit, longRun, imgVsUrl, twoBackends };
 document.body.dataset.ready = '1';

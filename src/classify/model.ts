@@ -11,6 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PrepError } from '../prep/errors.js';
+import { InferencePool, type WorkerMemory } from './infer-pool.js';
+import type { InputArray } from './infer-protocol.js';
+import { isNode, resolveUrl } from '../util/env.js';
 import { DecoderPool } from '../decode/pool.js';
 import { forward } from '../engine/graph.js';
 import { loadWeights, WeightsError, type LoadedModel } from '../engine/weights.js';
@@ -27,6 +30,8 @@ export class ModelDisposedError extends Error {
 
 export class DctVisionModel {
   private disposed = false;
+  /** classifyBatch's inference workers (Node), started on first use. */
+  private pool?: Promise<InferencePool>;
 
   private constructor(
     readonly id: string,
@@ -35,6 +40,8 @@ export class DctVisionModel {
     private readonly decoder: DecoderPool,
     private readonly ownsDecoder: boolean,
     private readonly choice: BackendChoice,
+    /** Where the weights came from (inference workers load them again). */
+    private readonly url: string | URL,
   ) {}
 
   /** The TensorFlow.js backend that runs this model. */
@@ -88,7 +95,7 @@ export class DctVisionModel {
     try {
       if (loaded.json.network !== id) throw new WeightsError(`the model at ${url} is '${loaded.json.network}', not '${id}'`, { reason: 'mismatch' });
       const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu' });
-      model = new DctVisionModel(id, loaded, pipeline, decoder, !opts.decoder, choice);
+      model = new DctVisionModel(id, loaded, pipeline, decoder, !opts.decoder, choice, url);
       await model.warmUp();
       return model;
     } catch (e) {
@@ -150,19 +157,55 @@ export class DctVisionModel {
   async classifyBatch(inputs: ClassifyInput[], opts: BatchOptions = {}): Promise<(BatchClassification | Error)[]> {
     const size = opts.batchSize ?? 16;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`batchSize must be a positive integer, got ${size}`);
-    const out: (BatchClassification | Error)[] = [];
-    for (let i = 0; i < inputs.length; i += size) {
-      const chunk = await this.runBatch(inputs.slice(i, i + size), opts.signal);
-      for (const r of chunk) {
-        out.push(r instanceof Error ? r : { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings, batchSize: r.batchSize });
-      }
+    const chunks: ClassifyInput[][] = [];
+    for (let i = 0; i < inputs.length; i += size) chunks.push(inputs.slice(i, i + size));
+    const workers = await this.workerCount(opts.workers, chunks.length);
+    const done: Awaited<ReturnType<DctVisionModel['runBatch']>>[] = new Array(chunks.length);
+    if (workers === 1) {
+      for (const [i, chunk] of chunks.entries()) done[i] = await this.runBatch(chunk, opts.signal);
+    } else {
+      const pool = await this.inferencePool(workers);
+      // chunks in flight: enough to keep every worker busy while the next ones decode
+      let next = 0;
+      const lane = async () => {
+        for (let i = next++; i < chunks.length; i = next++) done[i] = await this.runBatch(chunks[i], opts.signal, pool);
+      };
+      await Promise.all(Array.from({ length: Math.min(chunks.length, 2 * pool.size) }, lane));
     }
-    return out;
+    return done.flat().map((r) => (r instanceof Error ? r : { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings, batchSize: r.batchSize }));
+  }
+
+  /**
+   * Memory held by each inference worker of classifyBatch (empty until it has used workers):
+   * tensor bytes (the weights, mostly) and the WASM heap.
+   */
+  async workerMemory(): Promise<WorkerMemory[]> {
+    return this.pool ? (await this.pool).memory() : [];
+  }
+
+  private async workerCount(asked: number | undefined, chunks: number): Promise<number> {
+    if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) throw new RangeError(`workers must be a positive integer, got ${asked}`);
+    if (!isNode || (this.backend !== 'wasm' && this.backend !== 'cpu')) return 1;
+    const cores = (await import(/* @vite-ignore */ 'node:os')).availableParallelism();
+    return Math.max(1, Math.min(asked ?? cores, chunks));
+  }
+
+  /** The inference workers, started on first use with `size` workers (more are added if asked). */
+  private async inferencePool(size: number): Promise<InferencePool> {
+    if (this.pool) {
+      const pool = await this.pool;
+      if (pool.size >= size) return pool;
+      pool.terminate();
+    }
+    this.pool = InferencePool.create(resolveUrl(this.url), size, this.backend);
+    this.pool.catch(() => (this.pool = undefined));
+    return this.pool;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    void this.pool?.then((p) => p.terminate(), () => {});
     tf.dispose(Object.values(this.loaded.weights));
     this.pipeline.dispose();
     if (this.ownsDecoder) this.decoder.terminate();
@@ -209,6 +252,31 @@ export class DctVisionModel {
     });
   }
 
+  /** Decoded files → stacked NHWC arrays for an inference worker (the CPU preparation, no tensors). */
+  private prepareArrays(decoded: Decoded[]): { inputs?: Record<string, InputArray>; errors: (Error | undefined)[] } {
+    this.checkOpen();
+    const parts: Record<string, Float32Array>[] = [];
+    const errors = decoded.map((d) => {
+      try {
+        parts.push(this.pipeline.arrays(d));
+        return undefined;
+      } catch (e) {
+        return e instanceof PrepError ? e : new PrepError(`this image could not be prepared for the network: ${(e as Error)?.message ?? e}`, { cause: e });
+      }
+    });
+    if (!parts.length) return { errors };
+    const shapes = this.pipeline.shapes;
+    const inputs = Object.fromEntries(
+      Object.entries(shapes).map(([name, shape]) => {
+        const per = shape[0] * shape[1] * shape[2];
+        const data = new Float32Array(parts.length * per);
+        parts.forEach((p, i) => data.set(p[name], i * per));
+        return [name, { data, shape: [parts.length, ...shape] as InputArray['shape'] }];
+      }),
+    );
+    return { inputs, errors };
+  }
+
   private async forwardPass(inputs: Record<string, tf.Tensor4D>): Promise<Float32Array> {
     const out = await onBackend(this.backend, () => {
       try {
@@ -238,18 +306,26 @@ export class DctVisionModel {
     return { logits, timings: { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 } };
   }
 
-  private async runBatch(files: ClassifyInput[], signal?: AbortSignal) {
+  /** One chunk: decoded in parallel, prepared, inferred in one pass (in this thread, or by `pool`). */
+  private async runBatch(files: ClassifyInput[], signal?: AbortSignal, pool?: InferencePool) {
     this.checkOpen();
     const t0 = performance.now();
     let decoded = await Promise.all(files.map((i) => this.pipeline.decode(i, signal).catch((e: Error) => e)));
     const t1 = performance.now();
-    const { inputs, errors } = await this.prepare(decoded.filter((d): d is Decoded => !(d instanceof Error)));
+    const prepared = pool ? this.prepareArrays(decoded.filter((d): d is Decoded => !(d instanceof Error))) : await this.prepare(decoded.filter((d): d is Decoded => !(d instanceof Error)));
+    const { inputs, errors } = prepared;
     let k = 0;
     decoded = decoded.map((d) => (d instanceof Error ? d : (errors[k++] ?? d)));
     const good = decoded.filter((d): d is Decoded => !(d instanceof Error));
     if (!inputs) return decoded as Error[];
     const t2 = performance.now();
-    const all = await this.forwardPass(inputs);
+    let all: Float32Array;
+    if (pool) {
+      // a worker lost with this chunk fails the chunk's files, not the whole list
+      const r = await pool.run(inputs as Record<string, InputArray>).catch((e: Error) => e);
+      if (r instanceof Error) return decoded.map((d) => (d instanceof Error ? d : r));
+      all = r;
+    } else all = await this.forwardPass(inputs as Record<string, tf.Tensor4D>);
     const t3 = performance.now();
     const timings = { decode: t1 - t0, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 };
     const classes = all.length / good.length;

@@ -68,6 +68,13 @@ export interface ClassifyOptions {
 export interface BatchOptions extends ClassifyOptions {
   /** Images per forward pass (default 16); longer lists run in chunks of this size. */
   batchSize?: number;
+  /**
+   * Node: inference workers the chunks are spread over, each a worker thread with its own WASM
+   * engine (tfjs computes on one thread in Node), so a long list uses every core. Default: the
+   * core count, at most one per chunk; 1 runs in this thread. The answers are the same whatever
+   * the number. In pages the chunks run in this thread.
+   */
+  workers?: number;
 }
 
 /** One image of a batch; `timings` are those of the whole chunk it ran in. */

@@ -1,13 +1,15 @@
 /**
- * `dctvision classify FILE|DIR... [--model ID] [--model-url URL] [--top K] [--backend B] [--batch N] [--json]`
+ * `dctvision classify FILE|DIR... [--model ID] [--model-url URL] [--top K] [--backend B] [--batch N] [--workers N] [--json]`
  *
  * Folders are searched for .jpg/.jpeg files (recursively). Files go through classifyBatch in
- * chunks of --batch (decoded in parallel by the worker pool, one forward pass per chunk); a
- * bad file fails alone. On a terminal, progress goes to stderr; --json prints only the JSON.
+ * chunks of --batch (decoded in parallel by the decoder pool, one forward pass per chunk, the
+ * chunks spread over --workers inference workers: default one per core); a bad file fails
+ * alone. On a terminal, progress goes to stderr; --json prints only the JSON.
  * Without --model-url the weights are `models/ID/` of the working directory, else those of an
  * installed dctvision-models package.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +18,7 @@ import type { Classification } from '../classify/types.js';
 import type { BackendName } from '../classify/backend.js';
 
 export const classifyUsage =
-  `usage: dctvision classify FILE|DIR... [--model ID (default ${DEFAULT_MODEL})] [--model-url DIR|URL] [--top K] [--backend wasm|cpu] [--batch N] [--json]`;
+  `usage: dctvision classify FILE|DIR... [--model ID (default ${DEFAULT_MODEL})] [--model-url DIR|URL] [--top K] [--backend wasm|cpu] [--batch N] [--workers N (default: cores)] [--json]`;
 
 /** A positive integer option, or a message naming what is wrong with it. */
 function positiveInt(name: string, value: string): number | string {
@@ -49,19 +51,22 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       top: { type: 'string', default: '5' },
       backend: { type: 'string' },
       batch: { type: 'string', default: '16' },
+      workers: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   const batch = positiveInt('batch', values.batch!);
   const top = positiveInt('top', values.top!);
+  const workers = values.workers === undefined ? undefined : positiveInt('workers', values.workers);
   const backend = values.backend;
   const wrong = [
     positionals.length === 0 ? 'no files given' : undefined,
     typeof batch === 'string' ? batch : undefined,
     typeof top === 'string' ? top : undefined,
+    typeof workers === 'string' ? workers : undefined,
     backend !== undefined && backend !== 'wasm' && backend !== 'cpu' ? `--backend must be wasm or cpu in Node, got '${backend}'` : undefined,
   ].filter(Boolean);
-  if (wrong.length || typeof batch === 'string' || typeof top === 'string') {
+  if (wrong.length || typeof batch === 'string' || typeof top === 'string' || typeof workers === 'string') {
     console.error(`dctvision classify: ${wrong.join('; ')}\n${classifyUsage}`);
     return 2;
   }
@@ -75,11 +80,14 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const results: ({ file: string } & Classification)[] = [];
   let failed = 0;
   const t0 = performance.now();
-  for (let i = 0; i < files.length; i += batch) {
-    const chunk = files.slice(i, i + batch);
+  // files read per round: two chunks for every inference worker, so each always has the next one
+  const lanes = workers ?? availableParallelism();
+  const group = batch * lanes * 2;
+  for (let i = 0; i < files.length; i += group) {
+    const chunk = files.slice(i, i + group);
     const bytes: (Uint8Array | Error)[] = await Promise.all(chunk.map((f) => readFile(f).then((b) => new Uint8Array(b) as Uint8Array, (e: Error) => e)));
     const readable = bytes.filter((b): b is Uint8Array => !(b instanceof Error));
-    const classified = await model.classifyBatch(readable, { batchSize: batch, topK: top });
+    const classified = await model.classifyBatch(readable, { batchSize: batch, topK: top, workers: lanes });
     let k = 0;
     chunk.forEach((file, j) => {
       const r = bytes[j] instanceof Error ? (bytes[j] as Error) : classified[k++];
@@ -92,12 +100,17 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       results.push({ file, ...one });
       if (!values.json) console.log(`${file}: ${r.predictions.map((p) => `${p.className} ${(p.probability * 100).toFixed(1)}%`).join(', ')}`);
     });
-    if (progress) process.stderr.write(`\r${Math.min(i + batch, files.length)}/${files.length} files`);
+    if (progress) process.stderr.write(`\r${Math.min(i + group, files.length)}/${files.length} files`);
   }
   const seconds = (performance.now() - t0) / 1000;
   if (progress) process.stderr.write('\n');
   if (values.json) console.log(JSON.stringify(results));
-  else console.error(`${model.id} on ${model.backend}: ${files.length} files in ${seconds.toFixed(1)} s (${(files.length / seconds).toFixed(1)} images/s), ${failed} failed`);
+  // the summary goes to stderr, also with --json (stdout then holds only the JSON)
+  {
+    const memory = await model.workerMemory();
+    const perWorker = memory.length ? `, ${memory.length} inference workers of ${(Math.max(...memory.map((m) => m.tensorBytes + m.wasmBytes)) / 2 ** 20).toFixed(0)} MiB each` : '';
+    console.error(`${model.id} on ${model.backend}: ${files.length} files in ${seconds.toFixed(1)} s (${(files.length / seconds).toFixed(1)} images/s)${perWorker}, ${failed} failed`);
+  }
   model.dispose();
   return failed ? 1 : 0;
 }

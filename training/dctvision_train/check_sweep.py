@@ -35,7 +35,7 @@ def main(argv=None):
     r = json.loads(Path(args.result).read_text())
     stamp, entries = make_variants(args.val, r["per_class"])
     if stamp["version"] != r["variant_set"]:
-        raise SystemExit(f"the sweep ran on variant set {r['variant_set']}; scripts/make-variants.mjs now makes set {stamp['version']}: rerun npm run bench:accuracy")
+        raise SystemExit(f"the sweep ran on variant set {r['variant_set']}; scripts/make-variants.mjs makes set {stamp['version']}: rerun npm run bench:accuracy")
     sets = {"val": [e["source"] for e in entries], "variants": [e["file"] for e in entries]}
     print("| network | set | files | same top-1 | PyTorch top-1 | sweep top-1 |\n|---|---|---:|---:|---:|---:|")
     differ = 0

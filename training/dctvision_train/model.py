@@ -30,18 +30,17 @@ def bn_scale_shift(bn):
 # (high frequencies quantized away, chroma above all: 83 of Late-Concat-RFA's 128 chroma
 # channels have a running variance < 1). Dividing by that variance turns the small non-zero
 # values real files carry there (another encoder's chroma, the prep's resampling) into noise
-# dozens of times larger than anything seen in training: measured on Late-Concat-RFA, val
-# 82% -> 88% and re-encoded variants 48% -> 87% (150 / 60 files) with the floor. On training
-# data those channels are ~0, so the floor leaves the network's function there unchanged.
+# dozens of times larger than anything seen in training. On training data those channels are
+# ~0, so the floor leaves the network's function there unchanged.
 INPUT_BN_VAR_FLOOR = 4.0  # dequantized coefficient units: a standard deviation of 2
 
 
 class InputBatchNorm(nn.BatchNorm2d):
     """BatchNorm on a network input whose inference (eval mode and the folded affine) uses
     max(running_var, INPUT_BN_VAR_FLOOR). `train_floor` > 0 applies the same floor to the batch
-    variance in training, so a network learns with the normalization it runs with; the first
-    two networks trained without it (train_floor 0) and have the floor at inference only
-    (Late-Concat-RFA on the real val files: 79.6% top-1 without the floor, 86.0% with it)."""
+    variance in training, so a network learns with the normalization it runs with (every shipped
+    network does: the recipe's `input_bn_floor`); with train_floor 0 the floor applies at
+    inference only."""
 
     def __init__(self, channels, train_floor=0.0):
         super().__init__(channels)

@@ -1,0 +1,192 @@
+/**
+ * Inference workers for bulk classification in Node: N worker_threads, each with its own
+ * TensorFlow.js WASM engine and a copy of the weights, fed prepared input arrays (the caller's
+ * decoder pool and preparation do the rest). tfjs-wasm computes on one thread in Node, so this
+ * is how a batch uses every core. A worker that dies fails the work it held (typed) and is
+ * replaced; workers that keep failing to start break the pool, which then rejects what waits.
+ */
+import { deserializeError } from '../decode/errors.js';
+import type { BackendName } from './backend.js';
+import type { InferRequest, InferResponse, InputArray } from './infer-protocol.js';
+
+/** An inference worker died or could not start; the work it held fails with this. */
+export class InferenceWorkerError extends Error {
+  override name = 'InferenceWorkerError';
+}
+
+/** Memory one inference worker holds: its tensors (the weights, mostly) and its WASM heap. */
+export interface WorkerMemory {
+  tensorBytes: number;
+  wasmBytes: number;
+}
+
+interface Job {
+  id: number;
+  request: InferRequest;
+  transfer: ArrayBuffer[];
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+interface Slot {
+  worker: import('node:worker_threads').Worker;
+  ready: boolean;
+  dead: boolean;
+  jobs: Job[];
+}
+
+/** Chunks in flight per worker: one computing, one waiting, so a worker never idles between chunks. */
+const DEPTH = 2;
+const MAX_START_FAILURES = 3;
+
+async function workerUrl(): Promise<URL> {
+  const here = new URL('./infer-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return here;
+  // run from the TypeScript sources (the tests): the worker as built into dist/lib
+  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
+  return existsSync(here) ? here : new URL('../../dist/lib/classify/infer-worker.js', import.meta.url);
+}
+
+export class InferencePool {
+  private slots: Slot[] = [];
+  private queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  private broken?: Error;
+  private startFailures = 0;
+  private waiters: (() => void)[] = [];
+
+  private constructor(
+    private readonly url: URL,
+    private readonly modelUrl: string,
+    private readonly backend: BackendName,
+  ) {}
+
+  /** N workers with the model at `modelUrl`; resolves once every one has loaded it. */
+  static async create(modelUrl: URL, size: number, backend: BackendName = 'wasm'): Promise<InferencePool> {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be a positive integer, got ${size}`);
+    const pool = new InferencePool(await workerUrl(), modelUrl.href, backend);
+    for (let i = 0; i < size; i++) await pool.spawn();
+    await pool.ready();
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.filter((s) => !s.dead).length;
+  }
+
+  /** Logits for a stacked batch of prepared inputs (their buffers are transferred). */
+  run(inputs: Record<string, InputArray>): Promise<Float32Array> {
+    return this.submit((id) => ({ type: 'infer', id, inputs }), Object.values(inputs).map((v) => v.data.buffer as ArrayBuffer)) as Promise<Float32Array>;
+  }
+
+  /** Memory each worker holds, one request per worker. */
+  async memory(): Promise<WorkerMemory[]> {
+    return Promise.all(this.slots.filter((s) => !s.dead).map((s) => this.submit((id) => ({ type: 'stats', id }), [], s) as Promise<WorkerMemory>));
+  }
+
+  terminate(): void {
+    this.shutdown(new InferenceWorkerError('inference workers terminated'));
+  }
+
+  private async ready(): Promise<void> {
+    for (;;) {
+      if (this.closed) throw this.broken ?? new InferenceWorkerError('inference workers terminated');
+      const live = this.slots.filter((s) => !s.dead);
+      if (live.length && live.every((s) => s.ready)) return;
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async spawn(): Promise<void> {
+    const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
+    if (this.closed) return;
+    const slot: Slot = { worker: new Worker(this.url, { workerData: { modelUrl: this.modelUrl, backend: this.backend } }), ready: false, dead: false, jobs: [] };
+    this.slots.push(slot);
+    slot.worker.on('message', (m: InferResponse) => {
+      if (m.type === 'ready') {
+        slot.ready = true;
+        this.startFailures = 0;
+        slot.worker.unref(); // an idle pool never keeps the process alive; work in flight re-refs it
+        this.pump();
+        this.wake();
+      } else if (m.type === 'init-error') {
+        this.lose(slot, new InferenceWorkerError(`inference worker failed to start: ${deserializeError(m.error).message}`));
+      } else {
+        const i = slot.jobs.findIndex((j) => j.id === m.id);
+        if (i < 0) return;
+        const [job] = slot.jobs.splice(i, 1);
+        if (!slot.jobs.length) slot.worker.unref();
+        if (m.type === 'logits') job.resolve(m.logits);
+        else if (m.type === 'stats') job.resolve({ tensorBytes: m.tensorBytes, wasmBytes: m.wasmBytes });
+        else job.reject(deserializeError(m.error));
+        this.pump();
+      }
+    });
+    slot.worker.on('error', (e: Error) => this.lose(slot, new InferenceWorkerError(`inference worker failed: ${e.message}`)));
+    slot.worker.on('exit', (code: number) => this.lose(slot, new InferenceWorkerError(`inference worker exited with code ${code}`)));
+  }
+
+  /** A worker died: the work it held fails, queued work waits for its replacement. */
+  private lose(slot: Slot, error: Error): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    void slot.worker.terminate();
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    for (const job of slot.jobs.splice(0)) job.reject(error);
+    if (this.closed) return;
+    if (!slot.ready && ++this.startFailures >= MAX_START_FAILURES) {
+      if (!this.slots.length) {
+        this.broken = new InferenceWorkerError(`inference workers are broken: ${this.startFailures} in a row failed to start (${error.message})`);
+        this.shutdown(this.broken);
+      }
+      this.wake();
+      return;
+    }
+    void this.spawn().then(() => this.wake());
+  }
+
+  private shutdown(error: Error): void {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(error);
+    for (const slot of this.slots.splice(0)) {
+      slot.dead = true;
+      for (const job of slot.jobs.splice(0)) job.reject(error);
+      void slot.worker.terminate();
+    }
+    this.wake();
+  }
+
+  private submit(make: (id: number) => InferRequest, transfer: ArrayBuffer[], pinned?: Slot): Promise<unknown> {
+    if (this.closed) return Promise.reject(this.broken ?? new InferenceWorkerError('inference workers terminated'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const job: Job = { id, request: make(id), transfer, resolve, reject };
+      if (pinned) {
+        pinned.jobs.push(job);
+        pinned.worker.ref();
+        pinned.worker.postMessage(job.request);
+        return;
+      }
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  /** Queued work to the least busy ready workers. */
+  private pump(): void {
+    while (this.queue.length) {
+      let slot: Slot | undefined;
+      for (const s of this.slots) if (s.ready && !s.dead && s.jobs.length < DEPTH && (!slot || s.jobs.length < slot.jobs.length)) slot = s;
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.jobs.push(job);
+      slot.worker.ref();
+      slot.worker.postMessage(job.request, job.transfer);
+    }
+  }
+}
