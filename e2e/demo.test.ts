@@ -259,8 +259,17 @@ describe('demo (built site)', () => {
     expect(await page.getAttribute('body', 'data-isolated')).toBe('true');
     expect(await page.textContent('[data-testid="isolation"]')).toMatch(/is cross-origin isolated/);
     expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function');
-    // the page's own Content-Security-Policy is still the one in force
-    expect(await page.evaluate(() => { try { return (0, eval)('"allowed"'); } catch { return 'blocked'; } })).toBe('blocked');
+    // the page's own Content-Security-Policy is kept on what the worker serves, and in force
+    expect(await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'))).toBe(CSP);
+    expect(await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.inlineRan = true';
+      document.head.append(s);
+      return (window as unknown as { inlineRan?: boolean }).inlineRan ?? false;
+    })).toBe(false);
+    await page.waitForTimeout(100);
+    expect(errors.every((e) => /inline script/.test(e))).toBe(true); // the one refusal asked for above
+    errors.length = 0;
     await keepOnly(page, ['late-concat']);
     await classifyFirstSample(page);
     expect(errors).toEqual([]);

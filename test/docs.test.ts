@@ -36,6 +36,13 @@ describe('README', () => {
   });
 });
 
+describe('the demo', () => {
+  it("marks answers as unsure below the threshold measured on val (docs/results/confidence.json)", () => {
+    const measured = JSON.parse(read('docs/results/confidence.json')).threshold;
+    expect(Number(read('demo/cards.ts').match(/export const UNSURE_BELOW = ([\d.]+);/)![1])).toBe(measured);
+  });
+});
+
 describe('reference docs', () => {
   it('docs/MODELS.md ≤ 250 lines and docs/BENCHMARKS.md ≤ 350', () => {
     expect(read('docs/MODELS.md').split('\n').length).toBeLessThanOrEqual(250);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WasmDecoder } from '../src/index.js';
+import { PrepError, WasmDecoder } from '../src/index.js';
 import { planPrep } from '../src/prep/geometry.js';
 import { prepareCpu } from '../src/prep/cpu.js';
 import { fixtureDir, imagenetteSample } from './helpers/fixtures.js';
@@ -89,7 +89,7 @@ describe('DCT-domain preparation matches the pixel-domain reference', () => {
     expect(Math.max(...keep)).toBeLessThan(8);
     const asPlanned = decoder.decode(bytes, { keep });
     expect(() => prepareCpu(plan, asPlanned.components)).not.toThrow();
-    expect(() => prepareCpu(planPrep(img, 224, 112, { truncate: false }), asPlanned.components)).toThrow(RangeError);
+    expect(() => prepareCpu(planPrep(img, 224, 112, { truncate: false }), asPlanned.components)).toThrow(PrepError);
     const fewer = decoder.decode(bytes, { keep: keep.map((n) => n / 2) });
     expect(() => prepareCpu(plan, fewer.components)).toThrow(/only \d×\d were decoded/);
   });

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PrepError } from '../prep/errors.js';
-import { InferencePool, type WorkerMemory } from './infer-pool.js';
+import type { InferencePool, WorkerMemory } from './infer-pool.js';
 import type { InputArray } from './infer-protocol.js';
 import { isNode, resolveUrl } from '../util/env.js';
 import { DecoderPool } from '../decode/pool.js';
@@ -197,7 +197,8 @@ export class DctVisionModel {
       if (pool.size >= size) return pool;
       pool.terminate();
     }
-    this.pool = InferencePool.create(resolveUrl(this.url), size, this.backend);
+    // Node only: pages never download the pool's code
+    this.pool = import('./infer-pool.js').then(({ InferencePool }) => InferencePool.create(resolveUrl(this.url), size, this.backend));
     this.pool.catch(() => (this.pool = undefined));
     return this.pool;
   }
@@ -237,7 +238,8 @@ export class DctVisionModel {
       const parts: Record<string, tf.Tensor4D>[] = [];
       const errors = decoded.map((d) => {
         try {
-          parts.push(tf.tidy(() => this.pipeline.tensors(d)));
+          // (the preparation checks everything before it makes a tensor: a failure leaves none behind)
+          parts.push(this.pipeline.tensors(d));
           return undefined;
         } catch (e) {
           return e instanceof PrepError ? e : new PrepError(`this image could not be prepared for the network: ${(e as Error)?.message ?? e}`, { cause: e });

@@ -3,10 +3,11 @@ the val files whose top-1 probability falls below a threshold, through the libra
 pipeline. The demo marks an answer as unsure below the threshold where the networks are
 right less than half the time (the median over the eight of each one's threshold).
 
-  python3 -m dctvision_train.confidence --json ../docs/results/confidence.json"""
+  python3 -m dctvision_train.confidence --limit-per-class 100 --json ../docs/results/confidence.json"""
 import argparse
 import json
 import statistics
+import sys
 from pathlib import Path
 
 import torch
@@ -62,7 +63,7 @@ def main(argv=None):
               f"({next(r for r in rows if r['threshold'] == unsure)['share_below']:.1%} of val files)", flush=True)
     threshold = statistics.median(m["unsure_below"] for m in out.values())
     result = dict(threshold=threshold, val_files=len(files), models=out,
-                  command="cd training && python3 -m dctvision_train.confidence --json ../docs/results/confidence.json")
+                  command="cd training && python3 -m dctvision_train.confidence" + "".join(f" {a}" for a in (argv or sys.argv[1:])))
     print(f"demo threshold (median of the eight): {threshold:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")

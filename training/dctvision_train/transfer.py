@@ -36,7 +36,11 @@ def link_folder(src, dst, classes, per_class=None):
         (dst / "classes.tsv").write_text("\n".join([lines[0], *[l for l in lines[1:] if l.split("\t")[0] in classes]]) + "\n")
 
 
-def step(module, *args):
+def step(module, *args, done=None):
+    """Runs one documented command, unless `done` (its output) exists: a rerun redoes only what is missing."""
+    if done is not None and Path(done).exists():
+        print(f"transfer: {done} exists, kept", flush=True)
+        return 0.0
     t = time.time()
     print(f"transfer: python3 -m dctvision_train.{module} {' '.join(args)}", flush=True)
     subprocess.run([sys.executable, "-m", f"dctvision_train.{module}", *args], check=True, cwd=ROOT / "training")
@@ -69,12 +73,13 @@ def main(argv=None):
     runs = out / "runs"
 
     step("train", "--data", str(out / "seen"), "--network", net, "--out", str(runs / "backbone"),
-         "--set", f"schedule={json.dumps(BACKBONE_SCHEDULE)}", "--val-every", "0")
-    step("evaluate", "--checkpoint", str(runs / "backbone" / "last.pt"), "--data", str(out / "seen"), "--out", str(out / "backbone"), *ev)
-    step("train", "--data", str(out / "new"), "--from", str(out / "backbone"), "--out", str(runs / "fine-tuned"), "--val-every", "0")
-    step("evaluate", "--checkpoint", str(runs / "fine-tuned" / "last.pt"), "--data", str(out / "new"), "--out", str(out / "fine-tuned"), *ev)
-    step("train", "--data", str(out / "new"), "--network", net, "--out", str(runs / "scratch"), "--val-every", "0")
-    step("evaluate", "--checkpoint", str(runs / "scratch" / "last.pt"), "--data", str(out / "new"), "--out", str(out / "scratch"), *ev)
+         "--set", f"schedule={json.dumps(BACKBONE_SCHEDULE)}", "--val-every", "0", done=runs / "backbone" / "last.pt")
+    step("evaluate", "--checkpoint", str(runs / "backbone" / "last.pt"), "--data", str(out / "seen"), "--out", str(out / "backbone"), *ev,
+         done=out / "backbone" / "metrics.json")
+    for name, how in (("fine-tuned", ["--from", str(out / "backbone")]), ("scratch", ["--network", net])):
+        step("train", "--data", str(out / "new"), *how, "--out", str(runs / name), "--val-every", "0", done=runs / name / "last.pt")
+        step("evaluate", "--checkpoint", str(runs / name / "last.pt"), "--data", str(out / "new"), "--out", str(out / name), *ev,
+             done=out / name / "metrics.json")
 
     rows = [trained("backbone (five other classes, all their pictures)", runs / "backbone", out / "backbone", out / "seen"),
             trained(f"fine-tuned from the backbone ({args.per_class}/class)", runs / "fine-tuned", out / "fine-tuned", out / "new"),

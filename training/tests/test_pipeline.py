@@ -66,7 +66,7 @@ class TinyPipeline(unittest.TestCase):
             ck = torch.load(tuned / "last.pt")
             self.assertEqual((ck["network"], ck["width"], ck["classes"], ck["class_names"]), ("late-concat", 0.25, 2, ["balls", "chutes"]))
             self.assertIn("late-concat (late-concat, 10 classes)", ck["fine_tuned_from"])
-            self.assertEqual(ck["recipe"]["lr"], 1e-3)
+            self.assertEqual((ck["recipe"]["schedule"], ck["recipe"]["warmup"]), ([[64, 1]], 0.1))  # FINETUNE, its schedule changed by --set
             self.run_script("evaluate", "--checkpoint", str(tuned / "last.pt"), "--data", str(mine), "--out", str(tmodel),
                             "--ts-images", "6", "--variants", "0")
             self.assertEqual(json.loads((tmodel / "metrics.json").read_text())["ts_top1_agreement"], 1.0)
