@@ -7,12 +7,7 @@
  */
 import { deserializeError } from '../decode/errors.js';
 import type { BackendName } from './backend.js';
-import type { InferRequest, InferResponse, InputArray } from './infer-protocol.js';
-
-/** An inference worker died or could not start; the work it held fails with this. */
-export class InferenceWorkerError extends Error {
-  override name = 'InferenceWorkerError';
-}
+import { InferenceWorkerError, type InferRequest, type InferResponse, type InputArray } from './infer-protocol.js';
 
 /** Memory one inference worker holds: its tensors (the weights, mostly) and its WASM heap. */
 export interface WorkerMemory {

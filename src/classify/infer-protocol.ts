@@ -16,3 +16,8 @@ export type InferResponse =
   | { type: 'logits'; id: number; logits: Float32Array }
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'stats'; id: number; tensorBytes: number; wasmBytes: number };
+
+/** An inference worker died or could not start; the work it held fails with this. */
+export class InferenceWorkerError extends Error {
+  override name = 'InferenceWorkerError';
+}

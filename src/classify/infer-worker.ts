@@ -8,6 +8,7 @@ import { forward } from '../engine/graph.js';
 import { loadWeights } from '../engine/weights.js';
 import { chooseBackend, type BackendName } from './backend.js';
 import { serializeError } from '../decode/errors.js';
+import { inputShapes } from '../prep/pipeline.js';
 import type { InferRequest, InferResponse } from './infer-protocol.js';
 
 async function main(): Promise<void> {
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
   try {
     await chooseBackend(backend);
     ready = await loadWeights(modelUrl);
+    // one pass on zeros: the engine's first-call costs are paid before the first chunk arrives
+    const zeros = Object.fromEntries(Object.entries(inputShapes(ready.plan.input)).map(([k, shape]) => [k, tf.zeros([1, ...shape]) as tf.Tensor4D]));
+    const warm = forward(ready.plan, ready.weights, zeros);
+    await warm.data();
+    tf.dispose([warm, ...Object.values(zeros)]);
   } catch (e) {
     port.postMessage({ type: 'init-error', error: serializeError(e) } satisfies InferResponse);
     return;

@@ -176,6 +176,17 @@ export class DctVisionModel {
   }
 
   /**
+   * Node: starts classifyBatch's inference workers now rather than on its first long list (each
+   * loads the weights and runs once, which takes a moment); resolves with how many run.
+   * Default: one per core.
+   */
+  async startWorkers(workers?: number): Promise<number> {
+    const n = await this.workerCount(workers, Infinity);
+    if (n > 1) await this.inferencePool(n);
+    return n;
+  }
+
+  /**
    * Memory held by each inference worker of classifyBatch (empty until it has used workers):
    * tensor bytes (the weights, mostly) and the WASM heap.
    */

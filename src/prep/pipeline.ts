@@ -69,11 +69,7 @@ export class InputPipeline {
 
   /** Input name → NHWC shape of one image, from the network's geometry. */
   get shapes(): Record<string, [number, number, number]> {
-    const g = this.geometry;
-    if (g.kind === 'rgb') return { rgb: [g.size, g.size, 3] };
-    const y = g.size / 8;
-    const c = g.chromaSize / 8;
-    return { y: [y, y, 64], cb: [c, c, 64], cr: [c, c, 64] };
+    return inputShapes(this.geometry);
   }
 
   /**
@@ -175,6 +171,14 @@ export class InputPipeline {
     this.plans.set(key, entry);
     return entry;
   }
+}
+
+/** Input name → NHWC shape of one image of a network with this input geometry. */
+export function inputShapes(g: InputGeometry): Record<string, [number, number, number]> {
+  if (g.kind === 'rgb') return { rgb: [g.size, g.size, 3] };
+  const y = g.size / 8;
+  const c = g.chromaSize / 8;
+  return { y: [y, y, 64], cb: [c, c, 64], cr: [c, c, 64] };
 }
 
 /**
