@@ -7,6 +7,8 @@
  */
 import { deserializeError } from '../decode/errors.js';
 import type { BackendName } from './backend.js';
+import { workerScriptUrl } from '../util/worker-url.js';
+import { Changes } from '../util/changes.js';
 import { InferenceWorkerError, type InferRequest, type InferResponse, type InputArray } from './infer-protocol.js';
 
 /** Memory one inference worker holds: its tensors (the weights, mostly) and its WASM heap. */
@@ -34,13 +36,7 @@ interface Slot {
 const DEPTH = 2;
 const MAX_START_FAILURES = 3;
 
-async function workerUrl(): Promise<URL> {
-  const here = new URL('./infer-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return here;
-  // run from the TypeScript sources (the tests): the worker as built into dist/lib
-  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
-  return existsSync(here) ? here : new URL('../../dist/lib/classify/infer-worker.js', import.meta.url);
-}
+const workerUrl = () => workerScriptUrl(import.meta.url, 'infer-worker.js', '../../dist/lib/classify/infer-worker.js');
 
 export class InferencePool {
   private slots: Slot[] = [];
@@ -49,7 +45,7 @@ export class InferencePool {
   private closed = false;
   private broken?: Error;
   private startFailures = 0;
-  private waiters: (() => void)[] = [];
+  private readonly changes = new Changes();
 
   private constructor(
     private readonly url: URL,
@@ -85,17 +81,13 @@ export class InferencePool {
   }
 
   private async ready(): Promise<void> {
-    for (;;) {
-      if (this.closed) throw this.broken ?? new InferenceWorkerError('inference workers terminated');
+    await this.changes.until(() => {
+      if (this.closed) return this.broken ?? new InferenceWorkerError('inference workers terminated');
       const live = this.slots.filter((s) => !s.dead);
-      if (live.length && live.every((s) => s.ready)) return;
-      await new Promise<void>((wake) => this.waiters.push(wake));
-    }
+      return live.length > 0 && live.every((s) => s.ready);
+    });
   }
 
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
 
   private async spawn(): Promise<void> {
     const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
@@ -108,7 +100,7 @@ export class InferencePool {
         this.startFailures = 0;
         slot.worker.unref(); // an idle pool never keeps the process alive; work in flight re-refs it
         this.pump();
-        this.wake();
+        this.changes.notify();
       } else if (m.type === 'init-error') {
         this.lose(slot, new InferenceWorkerError(`inference worker failed to start: ${deserializeError(m.error).message}`));
       } else {
@@ -139,10 +131,10 @@ export class InferencePool {
         this.broken = new InferenceWorkerError(`inference workers are broken: ${this.startFailures} in a row failed to start (${error.message})`);
         this.shutdown(this.broken);
       }
-      this.wake();
+      this.changes.notify();
       return;
     }
-    void this.spawn().then(() => this.wake());
+    void this.spawn().then(() => this.changes.notify());
   }
 
   private shutdown(error: Error): void {
@@ -153,7 +145,7 @@ export class InferencePool {
       for (const job of slot.jobs.splice(0)) job.reject(error);
       void slot.worker.terminate();
     }
-    this.wake();
+    this.changes.notify();
   }
 
   private submit(make: (id: number) => InferRequest, transfer: ArrayBuffer[], pinned?: Slot): Promise<unknown> {

@@ -246,16 +246,8 @@ export class DctVisionModel {
   private prepare(decoded: Decoded[]): Promise<{ inputs?: Record<string, tf.Tensor4D>; errors: (Error | undefined)[] }> {
     return onBackend(this.backend, () => {
       this.checkOpen();
-      const parts: Record<string, tf.Tensor4D>[] = [];
-      const errors = decoded.map((d) => {
-        try {
-          // (the preparation checks everything before it makes a tensor: a failure leaves none behind)
-          parts.push(this.pipeline.tensors(d));
-          return undefined;
-        } catch (e) {
-          return e instanceof PrepError ? e : new PrepError(`this image could not be prepared for the network: ${(e as Error)?.message ?? e}`, { cause: e });
-        }
-      });
+      // (the preparation checks everything before it makes a tensor: a failure leaves none behind)
+      const { parts, errors } = eachPrepared(decoded, (d) => this.pipeline.tensors(d));
       if (parts.length <= 1) return { inputs: parts[0], errors };
       try {
         return { inputs: Object.fromEntries(Object.keys(parts[0]).map((name) => [name, tf.concat(parts.map((p) => p[name]))])), errors };
@@ -268,15 +260,7 @@ export class DctVisionModel {
   /** Decoded files → stacked NHWC arrays for an inference worker (the CPU preparation, no tensors). */
   private prepareArrays(decoded: Decoded[]): { inputs?: Record<string, InputArray>; errors: (Error | undefined)[] } {
     this.checkOpen();
-    const parts: Record<string, Float32Array>[] = [];
-    const errors = decoded.map((d) => {
-      try {
-        parts.push(this.pipeline.arrays(d));
-        return undefined;
-      } catch (e) {
-        return e instanceof PrepError ? e : new PrepError(`this image could not be prepared for the network: ${(e as Error)?.message ?? e}`, { cause: e });
-      }
-    });
+    const { parts, errors } = eachPrepared(decoded, (d) => this.pipeline.arrays(d));
     if (!parts.length) return { errors };
     const shapes = this.pipeline.shapes;
     const inputs = Object.fromEntries(
@@ -347,6 +331,20 @@ export class DctVisionModel {
       d instanceof Error ? d : { logits: all.slice(row * classes, ++row * classes), timings, batchSize: good.length },
     );
   }
+}
+
+/** Each file prepared by `prepare`, or its own PrepError: the prepared ones in order, and per file its error or nothing. */
+function eachPrepared<T>(decoded: Decoded[], prepare: (d: Decoded) => T): { parts: T[]; errors: (Error | undefined)[] } {
+  const parts: T[] = [];
+  const errors = decoded.map((d) => {
+    try {
+      parts.push(prepare(d));
+      return undefined;
+    } catch (e) {
+      return e instanceof PrepError ? e : new PrepError(`this image could not be prepared for the network: ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+  });
+  return { parts, errors };
 }
 
 /**

@@ -12,6 +12,8 @@ import type { DctImage, DecodeOptions, LimitOptions, RgbDecodeOptions, RgbImage 
 import { checkSize, compileDecoderWasm } from './wasm.js';
 import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
+import { workerScriptUrl } from '../util/worker-url.js';
+import { Changes } from '../util/changes.js';
 
 export interface DecoderPoolOptions {
   /** Number of workers; default hardware concurrency − 1, at least 1. */
@@ -108,16 +110,7 @@ async function spawn(events: Events, workerUrl?: URL | string): Promise<WorkerHa
   };
 }
 
-/**
- * The compiled worker next to this module; run from the TypeScript sources (the tests),
- * the same worker as built into dist/lib by `npm run build:lib`.
- */
-async function nodeWorkerUrl(): Promise<URL> {
-  const here = new URL('./worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return here;
-  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
-  return existsSync(here) ? here : new URL('../../dist/lib/decode/worker.js', import.meta.url);
-}
+const nodeWorkerUrl = () => workerScriptUrl(import.meta.url, 'worker.js', '../../dist/lib/decode/worker.js');
 
 export class DecoderPool {
   private slots: Slot[] = [];
@@ -132,8 +125,7 @@ export class DecoderPool {
   private readonly module: Promise<WebAssembly.Module>;
   /** Settles once the first workers are created (never rejects: a failure breaks the pool instead). */
   private readonly started: Promise<void>;
-  /** Woken whenever a worker becomes ready, is replaced, or the pool closes. */
-  private waiters: (() => void)[] = [];
+  private readonly changes = new Changes();
 
   constructor(private readonly options: DecoderPoolOptions = {}) {
     this.module = options.wasmModule ? Promise.resolve(options.wasmModule) : compileDecoderWasm(options.wasmUrl);
@@ -147,17 +139,13 @@ export class DecoderPool {
    */
   async ready(): Promise<void> {
     await this.started;
-    for (;;) {
-      if (this.closed) throw this.broken ?? new DecoderWorkerError('decoder pool terminated');
+    await this.changes.until(() => {
+      if (this.closed) return this.broken ?? new DecoderWorkerError('decoder pool terminated');
       const live = this.slots.filter((s) => !s.dead);
-      if (live.length && live.every((s) => s.isReady)) return;
-      await new Promise<void>((wake) => this.waiters.push(wake));
-    }
+      return live.length > 0 && live.every((s) => s.isReady);
+    });
   }
 
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
 
   get size(): number {
     return this.slots.length;
@@ -208,7 +196,7 @@ export class DecoderPool {
 
   private shutdown(err: Error): void {
     this.closed = true;
-    this.wake();
+    this.changes.notify();
     for (const job of this.queue.splice(0)) this.settle(job, err, false);
     for (const slot of this.slots) {
       slot.dead = true;
@@ -270,7 +258,7 @@ export class DecoderPool {
           slot.handle.busy(false);
           readyResolve();
           this.pump();
-          this.wake();
+          this.changes.notify();
         } else if (m.type === 'init-error') {
           const e = deserializeError(m.error);
           readyReject(e);
@@ -331,7 +319,7 @@ export class DecoderPool {
       if (!this.slots.some((s) => !s.dead) && this.pending === 0) {
         this.breakWith(new DecoderWorkerError(`decoder pool is broken: ${this.startFailures} workers in a row failed to start (${error.message})`));
       }
-      this.wake();
+      this.changes.notify();
       return;
     }
     this.createSlot().then(
@@ -339,7 +327,7 @@ export class DecoderPool {
         this.pending--;
         if (this.closed) return fresh.handle.terminate();
         if (!fresh.dead) this.slots.push(fresh);
-        this.wake();
+        this.changes.notify();
       },
       (e: Error) => {
         // spawn itself failed (no worker script, no Worker support): count it like a failed start.
