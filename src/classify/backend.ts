@@ -55,6 +55,37 @@ async function restoreThreadedGlue(): Promise<boolean> {
 }
 
 /**
+ * tfjs starts its pthread workers from blob: URLs, which then load the glue from another blob: URL.
+ * A Content-Security-Policy whose script-src does not allow blob: stops that in Firefox (Chromium
+ * lets it through), and the threads never start: every classification would wait forever. So a
+ * tiny worker tries the same before threads are asked for; if it cannot, the backend runs on one
+ * thread. (Under such a policy the try is reported as a violation in the console.)
+ */
+async function blobScriptsRun(): Promise<boolean> {
+  const urls: string[] = [];
+  const blob = (code: string) => {
+    urls.push(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+    return urls[urls.length - 1];
+  };
+  let worker: Worker | undefined;
+  try {
+    const inner = blob('self.loaded = true;');
+    worker = new Worker(blob(`try { importScripts(${JSON.stringify(inner)}); postMessage(self.loaded === true); } catch (e) { postMessage(false); }`));
+    const w = worker;
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      w.onmessage = (e: MessageEvent) => (clearTimeout(timer), resolve(e.data === true));
+      w.onerror = (e) => (e.preventDefault(), clearTimeout(timer), resolve(false));
+    });
+  } catch {
+    return false;
+  } finally {
+    worker?.terminate();
+    urls.forEach((u) => URL.revokeObjectURL(u));
+  }
+}
+
+/**
  * Each backend is fetched and registered only when it is tried (the package is
  * sideEffects: false, and a page on WebGPU never downloads the WebGL or WASM backends).
  * In pages the WASM binaries are our own copies, referenced literally so bundlers emit them
@@ -74,7 +105,8 @@ const loaders: Record<BackendName, () => Promise<unknown>> = {
     // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page; elsewhere tfjs picks
     // its single-threaded SIMD binary by itself (and `model.threads` says 1).
     // (tfjs then sizes its pool to half the logical cores, 1 to 8: one thread on a 2-core machine)
-    if (!((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated && (await restoreThreadedGlue()))) {
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+    if (!(isolated && (await blobScriptsRun()) && (await restoreThreadedGlue()))) {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     }
   },

@@ -7,3 +7,5 @@ export declare function buildPages(outDir: string, entries: string[]): Promise<v
 export declare function serve(dir: string, headers?: Record<string, string>): Promise<StaticServer>;
 export declare const chromiumPath: string;
 export declare function launchChromium(opts?: { webgpu?: boolean; extraArgs?: string[] }): Promise<Browser>;
+export declare const firefoxPath: string;
+export declare function launchFirefox(): Promise<import('puppeteer-core').Browser>;

@@ -80,3 +80,16 @@ export function launchChromium(opts = {}) {
   args.push(...(opts.extraArgs ?? []));
   return chromium.launch({ executablePath: chromiumPath, headless: true, args });
 }
+
+/** Debian's Firefox ESR (`firefox-esr`). */
+export const firefoxPath = '/usr/bin/firefox-esr';
+
+/**
+ * Firefox ESR driven by puppeteer-core over WebDriver BiDi (Debian has no geckodriver, and
+ * playwright-core's BiDi mode does not speak to this Firefox), headless: its WASM backend (WebGL2
+ * and WebGPU need a display).
+ */
+export async function launchFirefox() {
+  const { default: puppeteer } = await import('puppeteer-core');
+  return puppeteer.launch({ browser: 'firefox', executablePath: firefoxPath, headless: true });
+}
