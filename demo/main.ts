@@ -98,7 +98,8 @@ function showBackend(model: DctVisionModel): void {
   } else {
     const why = model.skippedBackends.map((s) => plainReason(s.name, s.reason)).join('; ');
     const threads = model.backend === 'wasm' ? (model.threads! > 1 ? ` with ${model.threads} threads` : ' on one thread') : '';
-    banner.textContent = `The networks run on ${model.backend === 'wasm' ? 'the CPU (WebAssembly)' : model.backend.toUpperCase()}${threads}: slower than on a GPU${why ? `, because ${why}` : ''}.`;
+    const where = { webgl: 'WebGL: slower than WebGPU', wasm: `the CPU (WebAssembly)${threads}: slower than on a GPU`, cpu: 'the CPU (JavaScript): much slower' }[model.backend as 'webgl' | 'wasm' | 'cpu'];
+    banner.textContent = `The networks run on ${where}${why ? `, because ${why}` : ''}.`;
     banner.title = model.skippedBackends.map((s) => `${s.name}: ${s.reason}`).join('\n');
     banner.className = 'banner warn';
   }

@@ -14,6 +14,7 @@ import { badFixtures, imagenetteSample } from '../test/helpers/fixtures.js';
 import { root } from '../test/helpers/paths.js';
 import { shippedModels } from '../test/helpers/shipped.js';
 import { launchChromium, serve, type StaticServer } from './helpers/browser.js';
+import { supportRow } from './helpers/support-matrix.js';
 
 const host = join(root, 'build/e2e-demo-host');
 const sub = '/some/sub/path/';
@@ -168,6 +169,8 @@ describe('demo (built site)', () => {
       expect(cards.find((c) => c.variant === id)!.top1, id).toBe(top);
     }
     expect(await page.getAttribute('[data-testid="backend-banner"]', 'data-backend')).toBe('webgpu');
+    // the README's table of browsers names this Chromium and its WebGPU
+    expect(supportRow(`Chromium ${browser.version().split('.')[0]}`)[1]).toMatch(/^✓/);
     expect(await page.$$eval('[data-testid="model-status"] [data-state="ready"]', (els) => els.length)).toBe(8);
     expect(await page.$('[data-testid="dct-view"] canvas')).not.toBeNull();
     expect(errors).toEqual([]);
@@ -338,7 +341,7 @@ describe('demo (built site)', () => {
       const banner = await page.textContent('[data-testid="backend-banner"]');
       const backend = await page.getAttribute('[data-testid="backend-banner"]', 'data-backend');
       expect(['webgl', 'wasm', 'cpu']).toContain(backend);
-      expect(banner).toContain(`The networks run on ${backend === 'wasm' ? 'the CPU (WebAssembly)' : backend!.toUpperCase()}`);
+      expect(banner).toContain(`The networks run on ${{ webgl: 'WebGL', wasm: 'the CPU (WebAssembly)', cpu: 'the CPU (JavaScript)' }[backend!]}`);
       expect(banner).toMatch(/because this browser does not offer WebGPU/);
       // written for a visitor: the library's own reasons only in the tooltip
       expect(banner).not.toMatch(/registry|Backend name/);

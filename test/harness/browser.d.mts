@@ -9,3 +9,5 @@ export declare const chromiumPath: string;
 export declare function launchChromium(opts?: { webgpu?: boolean; extraArgs?: string[] }): Promise<Browser>;
 export declare const firefoxPath: string;
 export declare function launchFirefox(): Promise<import('puppeteer-core').Browser>;
+export declare const miniBrowserPath: string;
+export declare function launchWebKit(): Promise<{ driver: import('selenium-webdriver').WebDriver; close(): Promise<void> }>;

@@ -93,3 +93,52 @@ export async function launchFirefox() {
   const { default: puppeteer } = await import('puppeteer-core');
   return puppeteer.launch({ browser: 'firefox', executablePath: firefoxPath, headless: true });
 }
+
+/** WebKitGTK's MiniBrowser, as Debian's webkit2gtk-driver installs it. */
+export const miniBrowserPath = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+
+/**
+ * WebKitGTK through WebKitWebDriver and selenium-webdriver (`usingServer`: nothing is downloaded).
+ * MiniBrowser has no headless mode and, without a display, session creation hangs silently: a
+ * private Xvfb display is started for it, and the session is given a deadline.
+ * Resolves with { driver, close() }.
+ */
+export async function launchWebKit() {
+  const { spawn } = await import('node:child_process');
+  const { Builder } = await import('selenium-webdriver');
+  const net = await import('node:net');
+  const freePort = () =>
+    new Promise((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
+    });
+  const display = `:${90 + Math.floor(Math.random() * 400)}`;
+  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  const port = await freePort();
+  const server = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: 'ignore', env: { ...process.env, DISPLAY: display } });
+  const stop = () => {
+    server.kill();
+    xvfb.kill();
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const caps = { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: miniBrowserPath, args: ['--automation'] } };
+    const session = new Builder().usingServer(`http://127.0.0.1:${port}`).withCapabilities(caps).build();
+    const driver = await Promise.race([
+      session,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('WebKitWebDriver gave no session within 30 s')), 30_000)),
+    ]);
+    return {
+      driver,
+      close: async () => {
+        await driver.quit().catch(() => {});
+        stop();
+      },
+    };
+  } catch (e) {
+    stop();
+    throw e;
+  }
+}
