@@ -1,13 +1,14 @@
-// Firefox ESR (Debian's firefox-esr via puppeteer-core, headless: its WASM backend): the decoder in
-// a module worker gives Node's coefficients, the networks give Node's logits and the shipped ones
-// PyTorch's top-1, bad files fail alone and typed, and the built demo — served with a CSP and no
-// COOP/COEP — becomes cross-origin isolated under its service worker and classifies a dropped file.
+// Firefox ESR (Debian's firefox-esr via puppeteer-core; headless for WASM, on an Xvfb display for
+// WebGL2 and WebGPU): the decoder in a module worker gives Node's coefficients, the networks give
+// Node's logits on every backend and the shipped ones PyTorch's top-1, bad files fail alone and
+// typed, and the built demo — served with a CSP and no COOP/COEP — becomes cross-origin isolated
+// under its service worker and classifies a dropped file.
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmDecoder, specDocument } from '../src/index.js';
 import { launchFirefox } from './helpers/browser.js';
-import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, images } from './helpers/engine-sites.js';
+import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, images, scriptTagExpected } from './helpers/engine-sites.js';
 import { supportRow } from './helpers/support-matrix.js';
 
 type Api = { api: { logits(...a: unknown[]): Promise<{ backend: string; logits: number[][] }>; classify(...a: unknown[]): Promise<{ ok: boolean; name?: string }> } };
@@ -34,10 +35,10 @@ afterAll(async () => {
 });
 
 describe('Firefox ESR', () => {
-  it("is the version the README's table of browsers names, which says its WASM backend is checked", async () => {
+  it("is the version the README's table of browsers names, which says its WebGPU, WebGL and WASM are checked", async () => {
     const major = (await browser.version()).match(/(\d+)\./)![1];
     const row = supportRow(`Firefox ESR ${major}`);
-    expect(row[3]).toBe('✓');
+    expect(row.slice(1, 4).map((c) => c[0])).toEqual(['✓', '✓', '✓']);
   });
 
   it('decodes in a module worker: the same coefficients as Node; each bad file its typed error', async () => {
@@ -74,6 +75,33 @@ describe('Firefox ESR', () => {
     expect(await page.evaluate((u) => (window as unknown as Api).api.classify('late-concat', 'wasm', u), urls[0])).toMatchObject({ ok: true });
     await page.close();
   }, 300_000);
+
+  it("on a display: WebGL2 and WebGPU (wgpu on Mesa's lavapipe) give Node's logits, WGSL preparation included", async () => {
+    const shown = await launchFirefox({ display: true });
+    try {
+      const page = await shown.newPage();
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${sites.pages.url}/e2e/pages/classify.html`);
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 120_000 });
+      const urls = images.map((_, i) => `/img/${i}.jpg`); // the second needs the WGSL preparation (4:2:2, progressive)
+      for (const backend of ['webgl', 'webgpu']) {
+        const r = await page.evaluate(([b, u]) => (window as unknown as Api).api.logits('late-concat', b, u), [backend, urls] as const);
+        expect(r.backend).toBe(backend);
+        await expectNodeLogits(r.logits);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await shown.close();
+    }
+  }, 300_000);
+
+  it('the script tag, dropped into a plain page served from another path, classifies its picture', async () => {
+    const page = await open(`${sites.pages.url}/page/`, 'body[data-result]');
+    const r = JSON.parse((await page.$eval('body', (b) => (b as HTMLElement).dataset.result))!);
+    expect(r.error).toBeUndefined();
+    expect(r.top.className).toBe(await scriptTagExpected());
+    await page.close();
+  }, 120_000);
 
   it('the demo, served with its CSP and no COOP/COEP, is cross-origin isolated under its service worker and classifies a dropped file', async () => {
     const page = await open(`${sites.demo.url}/`, 'body[data-ready="1"]');

@@ -9,7 +9,7 @@ import type { WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmDecoder, specDocument } from '../src/index.js';
 import { launchWebKit } from './helpers/browser.js';
-import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, images } from './helpers/engine-sites.js';
+import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, images, scriptTagExpected } from './helpers/engine-sites.js';
 import { supportRow } from './helpers/support-matrix.js';
 
 /** WebKitGTK's major.minor version, as Debian's package says. */
@@ -35,8 +35,8 @@ afterAll(async () => {
 });
 
 describe('WebKitGTK', () => {
-  it("is the version the README's table of browsers names, which says its WASM backend is checked", () => {
-    expect(supportRow(`WebKitGTK ${webkitVersion()}`)[3]).toBe('✓');
+  it("is the version the README's table of browsers names, which says its WebGL and WASM are checked", () => {
+    expect(supportRow(`WebKitGTK ${webkitVersion()}`).slice(2, 4).map((c) => c[0])).toEqual(['✓', '✓']);
   });
 
   it('decodes in a module worker: the same coefficients as Node; each bad file its typed error', async () => {
@@ -53,13 +53,17 @@ describe('WebKitGTK', () => {
     }
   }, 120_000);
 
-  it("classifies on WASM with Node's logits; shipped networks give PyTorch's top-1; a bad file fails alone", async () => {
+  it("classifies with Node's logits on WASM and WebGL; shipped networks give PyTorch's top-1; a bad file fails alone", async () => {
     await driver.get(`${sites.pages.url}/e2e/pages/classify.html`);
     await waitFor('body[data-ready="1"]');
     const urls = images.map((_, i) => `/img/${i}.jpg`);
     const r = await run<{ backend: string; logits: number[][] }>("return window.api.logits('late-concat', 'wasm', arguments[0])", urls);
     expect(r.backend).toBe('wasm');
     await expectNodeLogits(r.logits);
+    // WebGL (under Xvfb): the same logits
+    const gl = await run<{ backend: string; logits: number[][] }>("return window.api.logits('late-concat', 'webgl', arguments[0])", urls);
+    expect(gl.backend).toBe('webgl');
+    await expectNodeLogits(gl.logits);
     for (const id of checkedModels) {
       const files = [0, 1, 2].map((i) => `/models/${id}-${i}.jpg`);
       const s = await run<{ logits: number[][] }>("return window.api.logits(arguments[0], 'wasm', arguments[1], undefined, '/models/')", id, files);
@@ -71,6 +75,14 @@ describe('WebKitGTK', () => {
     }
     expect(await run("return window.api.classify('late-concat', 'wasm', arguments[0])", urls[0])).toMatchObject({ ok: true });
   }, 300_000);
+
+  it('the script tag, dropped into a plain page served from another path, classifies its picture', async () => {
+    await driver.get(`${sites.pages.url}/page/`);
+    await waitFor('body[data-result]');
+    const r = JSON.parse(await run<string>('return document.body.dataset.result'));
+    expect(r.error).toBeUndefined();
+    expect(r.top.className).toBe(await scriptTagExpected());
+  }, 120_000);
 
   it('the demo, served with its CSP and no COOP/COEP, is isolated under its service worker, says so, and classifies a sample picture', async () => {
     await driver.get(`${sites.demo.url}/`);
@@ -85,8 +97,7 @@ describe('WebKitGTK', () => {
     const file = await run<string>('const b = document.querySelector(\'[data-testid="sample"]\'); b.click(); return b.querySelector("img").src.split("/").pop()');
     await waitFor(`[data-testid="image-result"][data-file="${file}"][data-done="1"]`, 180_000);
     expect(await run('return document.querySelector(\'[data-testid="result-card"][data-variant="late-concat"]\').dataset.state')).toBe('done');
-    // no WebGPU in WebKitGTK; under Xvfb its WebGL runs the networks (the README's row says so)
+    // no WebGPU in WebKitGTK: its WebGL runs the demo's networks
     expect(await run('return document.querySelector(\'[data-testid="backend-banner"]\').dataset.backend')).toBe('webgl');
-    expect(supportRow(`WebKitGTK ${webkitVersion()}`)[2]).toMatch(/^runs/);
   }, 300_000);
 });

@@ -7,7 +7,7 @@
 # PyTorch (CPU) for the training half of the networks.
 # The committed wasm/dist needs no emscripten; `npm run build:wasm` does (see README).
 set -euo pipefail
-packages=(chromium firefox-esr webkit2gtk-driver xvfb libjpeg-turbo-progs libjpeg62-turbo-dev imagemagick gcc libc6-dev python3 python3-numpy python3-pil python3-torch)
+packages=(chromium firefox-esr webkit2gtk-driver xvfb mesa-vulkan-drivers libjpeg-turbo-progs libjpeg62-turbo-dev imagemagick gcc libc6-dev python3 python3-numpy python3-pil python3-torch)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then

@@ -37,6 +37,12 @@ export async function engineSites(engine: string): Promise<{ pages: StaticServer
     rmSync(join(demoHost, 'models', id), { recursive: true, force: true });
     cpSync(join(root, 'test/fixtures/parity', id), join(demoHost, 'models', id), { recursive: true });
   }
+  // the script-tag build as a drop-in: the library at /lib/ (its default models beside it), a plain page at /page/
+  cpSync(join(root, 'dist/script'), join(out, 'lib'), { recursive: true });
+  cpSync(join(root, 'test/fixtures/parity/late-concat'), join(out, 'lib/models/late-concat'), { recursive: true });
+  mkdirSync(join(out, 'page'), { recursive: true });
+  copyFileSync(join(root, 'e2e/pages/script-tag.html'), join(out, 'page/index.html'));
+  copyFileSync(images[0], join(out, 'img/cat.jpg'));
   const pages = await serve(out);
   const demo = await serve(demoHost, { 'content-security-policy': CSP });
   return { pages, demo, close: async () => (await pages.close(), await demo.close()) };
@@ -65,4 +71,12 @@ export async function expectNodeLogits(logits: number[][]): Promise<void> {
 export function expectPyTorchTop1(id: string, logits: number[][]): void {
   const top1 = logits.map((l) => l.indexOf(Math.max(...l)));
   expect(top1.filter((t, k) => t === shipped[id].ci_sample[k].top1).length, `${id}: ${JSON.stringify(top1)}`).toBeGreaterThanOrEqual(2);
+}
+
+/** What the script-tag page must show: the parity Late-Concat's top class for the page's picture, from Node. */
+export async function scriptTagExpected(): Promise<string> {
+  const node = await load('late-concat', { modelUrl: pathToFileURL(join(root, 'test/fixtures/parity/late-concat') + '/'), backend: 'wasm' });
+  const top = (await node.classify(new Uint8Array(readFileSync(images[0])))).predictions[0].className;
+  node.dispose();
+  return top;
 }

@@ -85,13 +85,47 @@ export function launchChromium(opts = {}) {
 export const firefoxPath = '/usr/bin/firefox-esr';
 
 /**
- * Firefox ESR driven by puppeteer-core over WebDriver BiDi (Debian has no geckodriver, and
- * playwright-core's BiDi mode does not speak to this Firefox), headless: its WASM backend (WebGL2
- * and WebGPU need a display).
+ * A private Xvfb display (for browsers without a headless mode, or whose GPU backends need a
+ * display). Resolves with { display, stop() }.
  */
-export async function launchFirefox() {
+export async function startXvfb() {
+  const { spawn } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  for (let tries = 0; tries < 20; tries++) {
+    const n = 90 + Math.floor(Math.random() * 800);
+    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+    for (let i = 0; i < 50 && !existsSync(`/tmp/.X11-unix/X${n}`) && xvfb.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    if (xvfb.exitCode === null && existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, stop: () => xvfb.kill() };
+    xvfb.kill();
+  }
+  throw new Error('no Xvfb display could be started');
+}
+
+/**
+ * Firefox ESR driven by puppeteer-core over WebDriver BiDi (Debian has no geckodriver, and
+ * playwright-core's BiDi mode does not speak to this Firefox). Headless, with WebGPU switched
+ * off, it runs on WASM; `{ display: true }` runs it on a private Xvfb display with WebGPU on,
+ * where WebGL2 and WebGPU (Mesa's lavapipe through Vulkan) work. Resolves with the browser; closing it stops the display.
+ */
+export async function launchFirefox(opts = {}) {
   const { default: puppeteer } = await import('puppeteer-core');
-  return puppeteer.launch({ browser: 'firefox', executablePath: firefoxPath, headless: true });
+  const x = opts.display ? await startXvfb() : undefined;
+  try {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: firefoxPath,
+      headless: !x,
+      ...(x ? { env: { ...process.env, DISPLAY: x.display } } : {}),
+      // WebGPU only with the display: headless, the page then runs (and is tested) on WASM
+      extraPrefsFirefox: x ? { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true } : { 'dom.webgpu.enabled': false },
+    });
+    if (x) browser.on('disconnected', x.stop);
+    return browser;
+  } catch (e) {
+    x?.stop();
+    throw e;
+  }
 }
 
 /** WebKitGTK's MiniBrowser, as Debian's webkit2gtk-driver installs it. */
@@ -114,13 +148,12 @@ export async function launchWebKit() {
         s.close(() => resolve(port));
       });
     });
-  const display = `:${90 + Math.floor(Math.random() * 400)}`;
-  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  const x = await startXvfb();
   const port = await freePort();
-  const server = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: 'ignore', env: { ...process.env, DISPLAY: display } });
+  const server = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: 'ignore', env: { ...process.env, DISPLAY: x.display } });
   const stop = () => {
     server.kill();
-    xvfb.kill();
+    x.stop();
   };
   try {
     await new Promise((r) => setTimeout(r, 1000));
