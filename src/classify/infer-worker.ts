@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { forward } from '../engine/graph.js';
+import { inputShapes } from '../engine/plan.js';
 import { loadWeights } from '../engine/weights.js';
 import { chooseBackend, type BackendName } from './backend.js';
 import { serializeError } from '../decode/errors.js';
-import { inputShapes } from '../prep/pipeline.js';
 import type { InferRequest, InferResponse } from './infer-protocol.js';
 
 async function main(): Promise<void> {

@@ -209,9 +209,12 @@ export class DctVisionModel {
       pool.terminate();
     }
     // Node only: pages never download the pool's code
-    this.pool = import('./infer-pool.js').then(({ InferencePool }) => InferencePool.create(resolveUrl(this.url), size, this.backend));
-    this.pool.catch(() => (this.pool = undefined));
-    return this.pool;
+    const pool = import('./infer-pool.js').then(({ InferencePool }) => InferencePool.create(resolveUrl(this.url), size, this.backend));
+    this.pool = pool;
+    pool.catch(() => {
+      if (this.pool === pool) this.pool = undefined; // a later call starts afresh
+    });
+    return pool;
   }
 
   dispose(): void {
@@ -309,8 +312,8 @@ export class DctVisionModel {
     const t0 = performance.now();
     let decoded = await Promise.all(files.map((i) => this.pipeline.decode(i, signal).catch((e: Error) => e)));
     const t1 = performance.now();
-    const prepared = pool ? this.prepareArrays(decoded.filter((d): d is Decoded => !(d instanceof Error))) : await this.prepare(decoded.filter((d): d is Decoded => !(d instanceof Error)));
-    const { inputs, errors } = prepared;
+    const read = decoded.filter((d): d is Decoded => !(d instanceof Error));
+    const { inputs, errors } = pool ? this.prepareArrays(read) : await this.prepare(read);
     let k = 0;
     decoded = decoded.map((d) => (d instanceof Error ? d : (errors[k++] ?? d)));
     const good = decoded.filter((d): d is Decoded => !(d instanceof Error));
@@ -348,8 +351,8 @@ function eachPrepared<T>(decoded: Decoded[], prepare: (d: Decoded) => T): { part
 }
 
 /**
- * The network `load()` gives without an id, the CLI's and the demo's default: as accurate as
- * the RGB baseline or better, and the fastest of the eight on the WASM backend (docs/MODELS.md).
+ * The network `load()` gives without an id, the CLI's and the demo's default: more accurate than
+ * the RGB baseline at 1.6× its speed on the WASM backend (README, "Which network").
  */
 export const DEFAULT_MODEL = 'late-concat';
 

@@ -66,6 +66,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     typeof workers === 'string' ? workers : undefined,
     backend !== undefined && backend !== 'wasm' && backend !== 'cpu' ? `--backend must be wasm or cpu in Node, got '${backend}'` : undefined,
   ].filter(Boolean);
+  // (the typeof tests repeat `wrong` for the type checker: past here each is a number)
   if (wrong.length || typeof batch === 'string' || typeof top === 'string' || typeof workers === 'string') {
     console.error(`dctvision classify: ${wrong.join('; ')}\n${classifyUsage}`);
     return 2;

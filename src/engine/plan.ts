@@ -54,6 +54,14 @@ export interface NetworkSpec {
  */
 export type InputGeometry = { kind: 'dct'; size: number; chromaSize: number } | { kind: 'rgb'; size: number };
 
+/** Input name → NHWC shape of one image of a network with this input geometry. */
+export function inputShapes(g: InputGeometry): Record<string, [number, number, number]> {
+  if (g.kind === 'rgb') return { rgb: [g.size, g.size, 3] };
+  const y = g.size / 8;
+  const c = g.chromaSize / 8;
+  return { y: [y, y, 64], cb: [c, c, 64], cr: [c, c, 64] };
+}
+
 export interface SpecDocument {
   version: number;
   defaults: { width: number; classes: number };

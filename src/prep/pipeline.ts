@@ -15,7 +15,7 @@ import { DecoderPool } from '../decode/pool.js';
 import { CorruptJpegError } from '../decode/errors.js';
 import { readJpegHeader } from '../decode/header.js';
 import type { DctComponent, DctImage, LimitOptions } from '../decode/types.js';
-import type { InputGeometry } from '../engine/plan.js';
+import { inputShapes, type InputGeometry } from '../engine/plan.js';
 import { planPrep, type ImageGeometry, type PrepPlan } from './geometry.js';
 import type { GpuPrepPlan } from './webgpu.js';
 import { prepareRgb } from './pixels.js';
@@ -171,14 +171,6 @@ export class InputPipeline {
     this.plans.set(key, entry);
     return entry;
   }
-}
-
-/** Input name → NHWC shape of one image of a network with this input geometry. */
-export function inputShapes(g: InputGeometry): Record<string, [number, number, number]> {
-  if (g.kind === 'rgb') return { rgb: [g.size, g.size, 3] };
-  const y = g.size / 8;
-  const c = g.chromaSize / 8;
-  return { y: [y, y, 64], cb: [c, c, 64], cr: [c, c, 64] };
 }
 
 /**
