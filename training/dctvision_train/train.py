@@ -83,7 +83,10 @@ def setup(device):
     if world == 1:
         return Ranks(device)
     import torch.distributed as dist
-    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+    from datetime import timedelta
+    # a peer that never answers ends the run with an error instead of torch's half-hour wait
+    wait = timedelta(seconds=float(os.environ.get("DCTVISION_DIST_TIMEOUT_S", "600")))
+    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo", timeout=wait)
     rank = dist.get_rank()
     if device.startswith("cuda"):
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"

@@ -25,6 +25,15 @@ def two_class_folder(d, per_class=6, val_per_class=3):
     return root
 
 
+def loopback_interface():
+    """The name of the loopback network interface (lo on Linux), read from /sys rather than assumed."""
+    net = Path("/sys/class/net")
+    for dev in sorted(net.iterdir()) if net.is_dir() else []:
+        if (dev / "type").read_text().strip() == "772":  # ARPHRD_LOOPBACK
+            return dev.name
+    return "lo"
+
+
 class TinyPipeline(unittest.TestCase):
     def run_script(self, module, *args):
         r = subprocess.run([sys.executable, "-m", f"dctvision_train.{module}", *args], capture_output=True, text=True, cwd=ROOT / "training")
@@ -107,9 +116,18 @@ class TinyPipeline(unittest.TestCase):
             procs = [subprocess.Popen(
                 [sys.executable, "-m", "dctvision_train.train", "--network", "late-concat", "--data", str(mine), "--out", str(run),
                  "--set", "width=0.125", "--set", "batch=4", "--set", "schedule=[[32,2]]", "--memory-format", "nchw"],
-                env=dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(r), LOCAL_RANK=str(r)),
+                # gloo connects its pairs over the address the host name resolves to; on a machine where that is
+                # not reachable the two processes wait on each other for half an hour, so loopback it is.
+                env=dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(r), LOCAL_RANK=str(r),
+                         GLOO_SOCKET_IFNAME=loopback_interface(), DCTVISION_DIST_TIMEOUT_S="60"),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT / "training") for r in range(2)]
-            outs = [p.communicate(timeout=300) for p in procs]
+            try:
+                outs = [p.communicate(timeout=150) for p in procs]
+            except subprocess.TimeoutExpired:
+                for p in procs:
+                    p.kill()
+                errs = [p.communicate()[1][-2000:] for p in procs]
+                self.fail("the two processes did not finish in 150 s:\n" + "\n---\n".join(errs))
             for p, (_, err) in zip(procs, outs):
                 self.assertEqual(p.returncode, 0, err[-3000:])
             log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
