@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import jpeg_sim
+from . import jpeg_sim, progressive
 
 SIZE = 224
 
@@ -106,9 +106,12 @@ def augment(pixels, generator=None, min_scale=0.35, size=SIZE, sharp=0.0):
     return F.grid_sample(pixels.float(), grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp(0, 255).round()
 
 
-def network_inputs(rgb, kind, quality):
-    """Simulated JPEG of float RGB [N,3,H,W] (multiples of 16): DCT planes (NCHW, dequantized) or decoded RGB."""
+def network_inputs(rgb, kind, quality, shifts=None):
+    """Simulated JPEG of float RGB [N,3,H,W] (multiples of 16): DCT planes (NCHW, dequantized) or decoded RGB.
+    `shifts` [N,3,64]: each picture as a progressive file cut short holds it (progressive.cut)."""
     coefs, tables = jpeg_sim.encode(rgb, quality)
+    if shifts is not None:
+        coefs = progressive.cut(coefs, shifts)
     if kind == "rgb":
         return {"rgb": jpeg_sim.decode(coefs, tables)}
     return {k: v.permute(0, 3, 1, 2).contiguous() for k, v in jpeg_sim.dequantized_nhwc(coefs, tables).items()}

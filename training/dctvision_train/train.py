@@ -36,7 +36,7 @@ import torch
 
 from .data import list_images, load_pixels
 from .export import load_exported
-from .trainer import FINETUNE, RECIPE, Ranks, Run, epochs_of, size_at
+from .trainer import FINETUNE, PROGRESSIVE, RECIPE, Ranks, Run, epochs_of, size_at
 
 
 def use_all_cores():
@@ -63,6 +63,8 @@ def parse(argv=None):
     p.add_argument("--from", dest="source", default=None, metavar="MODEL_DIR",
                    help="fine-tune this trained network (an exported folder such as ../models/late-concat-rfa)")
     p.add_argument("--out", default=None, help="run folder (default runs/<network>)")
+    p.add_argument("--progressive", action="store_true",
+                   help="with --from and the same classes: teach it to read progressive files cut short (PROGRESSIVE recipe)")
     add_recipe_args(p)
     return p.parse_args(argv)
 
@@ -193,7 +195,9 @@ def main(argv=None):
     network = args.network or (source_doc["network"] if source_doc else "late-concat-rfa")
     if source_doc and source_doc["network"] != network:
         raise SystemExit(f"--from {args.source} is a {source_doc['network']}, not {network}")
-    base = dict(FINETUNE if args.source else RECIPE)
+    if args.progressive and not args.source:
+        raise SystemExit("--progressive fine-tunes a trained network: give it --from MODEL_DIR")
+    base = dict(PROGRESSIVE if args.progressive else FINETUNE if args.source else RECIPE)
     if source_doc:
         base["width"] = source_doc["width"]
     recipe = {**base, **overrides(args.set, base)}

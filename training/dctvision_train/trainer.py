@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import augment, network_inputs
+from .progressive import random_shifts
 from .model import INPUT_BN_VAR_FLOOR, Affine, ConvBN, Network
 
 # The recipe that trained the shipped networks (docs/MODELS.md, "Recipe"). Most epochs are cheap
@@ -34,6 +35,12 @@ RECIPE = dict(
 # minutes) and a shorter warm-up. The peak learning rate stays the recipe's: on five unseen
 # classes it gave 1.3 points more than half of it (docs/MODELS.md, fine-tuning).
 FINETUNE = dict(RECIPE, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
+
+# Teaching a shipped network to read progressive files cut short (train --from models/<id>
+# --progressive, same classes): the fine-tuning schedule at a quarter of the peak rate (the network
+# already knows the classes; a full-rate restart costs full-file accuracy), and half of the
+# pictures cut as a progressive file is after its first scans (progressive.random_shifts).
+PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5)
 
 
 def epochs_of(recipe):
@@ -254,10 +261,15 @@ class Run:
         if train:
             q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen, device=dev)
             rgb = augment(px, self.gen, min_scale, size, self.recipe.get("sharp", 0.0))
+            shifts = None
+            if self.recipe.get("partial"):  # no draw otherwise: recipes without it keep their random stream
+                shifts = random_shifts(n, self.gen, dev)
+                shifts[torch.rand(n, generator=self.gen, device=dev) >= self.recipe["partial"]] = 0
         else:
             q = torch.full((n,), 75, device=dev)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
-        return self._fmt(network_inputs(rgb, self.kind, q))
+            shifts = None
+        return self._fmt(network_inputs(rgb, self.kind, q, shifts))
 
     def set_memory_format(self, fmt):
         self.memory_format = fmt

@@ -1,0 +1,38 @@
+"""The progressive-cut simulation against native libjpeg reading real cut files."""
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dctvision_train.progressive import ABSENT, LIBJPEG_SCRIPT, cut, cut_file, random_shifts, scan_ends, shifts_after
+
+from .helpers import VAL, native_coefficients
+
+
+class ProgressiveCuts(unittest.TestCase):
+    def test_every_cut_of_libjpegs_script_is_what_libjpeg_decodes(self):
+        src = sorted((VAL / "n03425413").iterdir())[0]
+        with tempfile.TemporaryDirectory() as d:
+            prog = Path(d) / "p.jpg"
+            subprocess.run(["jpegtran", "-progressive", "-outfile", str(prog), str(src)], check=True)
+            data = prog.read_bytes()
+            self.assertEqual(len(scan_ends(data)), len(LIBJPEG_SCRIPT))
+            _, full = native_coefficients(prog)
+            full = tuple(torch.from_numpy(p.astype(np.float32))[None] for p in full)
+            for k in range(1, len(LIBJPEG_SCRIPT) + 1):
+                part = Path(d) / f"cut{k}.jpg"
+                part.write_bytes(cut_file(data, k))
+                _, want = native_coefficients(part)
+                got = cut(full, shifts_after(LIBJPEG_SCRIPT, k)[None])
+                for c in range(3):
+                    self.assertTrue(np.array_equal(got[c][0].numpy(), want[c].astype(np.float32)), f"scan {k}, component {c}")
+            self.assertFalse(bool((shifts_after(LIBJPEG_SCRIPT, 10) != 0).any()))  # all ten: exact
+
+    def test_random_cuts_keep_dc_and_vary(self):
+        s = random_shifts(400, torch.Generator().manual_seed(1))
+        self.assertTrue(bool((s[:, :, 0] < ABSENT).all()))  # every cut has had its DC scan
+        self.assertGreater(len({tuple(r.flatten().tolist()) for r in s}), 30)
+        self.assertTrue(bool((s[:, 0, 1:] == ABSENT).all(dim=1).any()))  # some are DC only
