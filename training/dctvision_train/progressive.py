@@ -106,6 +106,17 @@ def scan_ends(data):
     return ends
 
 
+def component_count(data):
+    """Nf of the file's frame header (SOF0-SOF2): 1 for grayscale, 3 for colour."""
+    pos = 2
+    while pos + 9 < len(data):
+        marker = data[pos + 1]
+        if marker in (0xC0, 0xC1, 0xC2):
+            return data[pos + 9]
+        pos += 2 + (data[pos + 2] << 8 | data[pos + 3])
+    raise ValueError("no frame header")
+
+
 def cut_file(data, scans):
     """The file's first `scans` scans and an EOI: what a browser holds once those scans have arrived."""
     return bytes(data[:scan_ends(data)[scans - 1]]) + b"\xff\xd9"
