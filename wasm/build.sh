@@ -63,7 +63,7 @@ emcc $opt -mbulk-memory -msimd128 -I. -I../src/ljt "$here/shim/dctjpeg.c" libjpe
   -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createDctJpeg \
   -sENVIRONMENT=web,worker -sDYNAMIC_EXECUTION=0 -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sTOTAL_STACK=1MB \
-  -sEXPORTED_FUNCTIONS=_dct_decode,_dct_decode_rgb,_dct_release,_dct_info,_dct_last_kind,_dct_last_reason,_dct_last_detail,_dct_last_message,_dct_alloc_input,_dct_free,_dct_heap_in_use \
+  -sEXPORTED_FUNCTIONS=_dct_decode,_dct_decode_rgb,_dct_release,_dct_info,_dct_bands,_dct_stream_open,_dct_stream_buffer,_dct_stream_push,_dct_stream_run,_dct_stream_keep,_dct_stream_snapshot,_dct_stream_pending,_dct_last_kind,_dct_last_reason,_dct_last_detail,_dct_last_message,_dct_alloc_input,_dct_free,_dct_heap_in_use \
   -sEXPORTED_RUNTIME_METHODS=[] -sINCOMING_MODULE_JS_API=wasmBinary,instantiateWasm,locateFile \
   -sTEXTDECODER=2 -sSUPPORT_ERRNO=0 -sASSERTIONS=0 $extra
 # END FLAGS

@@ -24,5 +24,6 @@
 
 #define DCT_FLAG_DEQUANTIZE 1
 #define DCT_FLAG_LENIENT 2
+#define DCT_FLAG_SKIP_SCANS 4
 
 #endif

@@ -48,6 +48,8 @@ enum {
   I_COMP_STRIDE = 8,
   I_RGB_PTR = 48, I_RGB_WIDTH, I_RGB_HEIGHT,
   I_KEEP0 = 52, /* per component: frequencies kept per block axis (8, 4, 2 or 1) */
+  I_SKIPPED = 56, /* scans whose entropy-coded data was skipped (DCT_FLAG_SKIP_SCANS) */
+  I_BYTES = 57,   /* stream: bytes consumed when the info was filled */
   I_SIZE = 64
 };
 
@@ -90,7 +92,29 @@ typedef struct {
    * scans refine them and are cut down to `want` when the planes are packed. */
   int want[MAX_COMP];
   JBLOCK scratch[D_MAX_BLOCKS_IN_MCU];
+  /* Progressive files with DCT_FLAG_SKIP_SCANS: a scan that adds nothing to the kept
+   * frequencies is skipped (its entropy-coded data stepped over to the next marker, never
+   * Huffman-decoded). A refinement scan's bit stream depends on which coefficients of its
+   * whole band are already non-zero, so it is decoded only if every scan before it on that
+   * band was decoded and stored (`valid`); otherwise it is skipped too and the kept
+   * coefficients miss its bits. `bits` says what each stored coefficient holds. */
+  boolean select;
+  boolean skip;        /* the current scan is being skipped */
+  boolean suspending;  /* the source may suspend (a stream): never treat it as truncated */
+  int skipped;
+  boolean valid[MAX_COMP][DCTSIZE2];   /* zig-zag order */
+  signed char bits[MAX_COMP][DCTSIZE2]; /* zig-zag order: -1 absent, else low bits missing */
 } dct_sink;
+
+/* A source fed as bytes arrive (streams): suspends when it runs dry until more are pushed. */
+typedef struct {
+  struct jpeg_source_mgr pub;
+  JOCTET *buf;
+  size_t cap;
+  size_t owed;     /* bytes skip_input_data still has to drop from data not yet pushed */
+  size_t pushed;   /* bytes pushed in all */
+  int ended;       /* no more bytes will come */
+} dct_stream_src;
 
 typedef struct {
   struct jpeg_decompress_struct cinfo;
@@ -100,7 +124,19 @@ typedef struct {
   uint16_t qtables[MAX_COMP][DCTSIZE2];
   JCOEF *coefs;
   JSAMPLE *rgb;
+  /* streams only */
+  dct_stream_src src;
+  dct_sink *sink;
+  JCOEF *snap;     /* the planes packed after the last completed scan */
+  int flags;
+  int stage;       /* STAGE_* */
+  int keep;
+  int dead;        /* failed: every later call reports the same failure */
+  int32_t fail_kind, fail_reason, fail_detail;
+  char fail_message[JMSG_LENGTH_MAX + 64];
 } dct_session;
+
+enum { STAGE_HEADER = 0, STAGE_PLANES, STAGE_SCANS, STAGE_DONE };
 
 /* What an entry point was asked to do. */
 typedef struct {
@@ -199,19 +235,84 @@ static void sink_start_iMCU_row(j_decompress_ptr cinfo)
   s->MCU_vert_offset = 0;
 }
 
+static boolean kept_freq(const dct_sink *s, int c, int zz)
+{
+  int nat = jpeg_natural_order[zz];
+  return (nat >> 3) < s->keep[c] && (nat & 7) < s->keep[c];
+}
+
 static void sink_start_input_pass(j_decompress_ptr cinfo)
 {
   dct_sink *s = (dct_sink *)cinfo->coef;
-  int ci;
-  for (ci = 0; ci < cinfo->comps_in_scan; ci++)
-    s->scanned[cinfo->cur_comp_info[ci]->component_index] = TRUE;
+  int ci, k, ss = cinfo->Ss, se = cinfo->progressive_mode ? cinfo->Se : DCTSIZE2 - 1;
+  int al = cinfo->progressive_mode ? cinfo->Al : 0;
+  boolean needed = FALSE, history = TRUE;
+  for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
+    int c = cinfo->cur_comp_info[ci]->component_index;
+    s->scanned[c] = TRUE;
+    for (k = ss; k <= se; k++) {
+      if (kept_freq(s, c, k)) needed = TRUE;
+      if (cinfo->Ah && !s->valid[c][k]) history = FALSE;
+    }
+  }
+  s->skip = s->select && (!needed || !history);
+  if (s->skip) s->skipped++;
+  for (ci = 0; ci < cinfo->comps_in_scan; ci++) {
+    int c = cinfo->cur_comp_info[ci]->component_index;
+    for (k = ss; k <= se; k++) {
+      s->valid[c][k] = !s->skip && kept_freq(s, c, k);
+      if (!s->skip) s->bits[c][k] = (signed char)al;
+    }
+  }
   cinfo->input_iMCU_row = 0;
   sink_start_iMCU_row(cinfo);
 }
 
+/* A skipped scan: step over its entropy-coded data to the next marker (stuffed zeros and
+ * RSTn belong to the data; FF fill bytes before a marker are left to libjpeg). */
+static int skip_scan_data(j_decompress_ptr cinfo)
+{
+  struct jpeg_source_mgr *src = cinfo->src;
+  for (;;) {
+    const JOCTET *p = src->next_input_byte;
+    size_t n = src->bytes_in_buffer;
+    while (n >= 2) {
+      const JOCTET *ff = (const JOCTET *)memchr(p, 0xFF, n - 1);
+      JOCTET b;
+      if (!ff) {
+        p += n - 1;
+        n = 1;
+        break;
+      }
+      n -= (size_t)(ff - p);
+      p = ff;
+      b = p[1];
+      if (b == 0x00 || (b >= 0xD0 && b <= 0xD7)) {
+        p += 2;
+        n -= 2;
+      } else if (b == 0xFF) {
+        p++;
+        n--;
+      } else {
+        src->next_input_byte = p;
+        src->bytes_in_buffer = n;
+        (*cinfo->inputctl->finish_input_pass)(cinfo);
+        return JPEG_SCAN_COMPLETED;
+      }
+    }
+    if (n == 1 && *p != 0xFF) { /* a lone FF may be half of a marker: keep it */
+      p++;
+      n = 0;
+    }
+    src->next_input_byte = p;
+    src->bytes_in_buffer = n;
+    if (!(*src->fill_input_buffer)(cinfo)) return JPEG_SUSPENDED;
+  }
+}
+
 /* One MCU row in compact mode: each MCU decoded into zeroed scratch blocks, then each
  * block's n×n lowest frequencies copied to its place in the compact plane. */
-static void consume_row_compact(j_decompress_ptr cinfo, dct_sink *s, int yoffset, JDIMENSION first)
+static boolean consume_row_compact(j_decompress_ptr cinfo, dct_sink *s, int yoffset, JDIMENSION first)
 {
   JCOEF *dst[D_MAX_BLOCKS_IN_MCU];
   int adv[D_MAX_BLOCKS_IN_MCU], keep[D_MAX_BLOCKS_IN_MCU];
@@ -235,7 +336,15 @@ static void consume_row_compact(j_decompress_ptr cinfo, dct_sink *s, int yoffset
   }
   for (col = first; col < cinfo->MCUs_per_row; col++) {
     memset(s->scratch, 0, (size_t)blkn * sizeof(JBLOCK));
-    if (!(*cinfo->entropy->decode_mcu)(cinfo, s->MCU_buffer)) ERREXIT(cinfo, JERR_INPUT_EOF);
+    if (cinfo->progressive_mode) /* later scans refine what earlier ones stored */
+      for (b = 0; b < blkn; b++)
+        for (v = 0; v < keep[b]; v++)
+          for (u = 0; u < keep[b]; u++) s->scratch[b][v * DCTSIZE + u] = dst[b][v * keep[b] + u];
+    if (!(*cinfo->entropy->decode_mcu)(cinfo, s->MCU_buffer)) {
+      if (!s->suspending) ERREXIT(cinfo, JERR_INPUT_EOF);
+      s->MCU_ctr = col; /* decode_mcu restored its state: this MCU starts again */
+      return FALSE;
+    }
     for (b = 0; b < blkn; b++) {
       const JCOEF *src = s->scratch[b];
       int n = keep[b];
@@ -244,6 +353,7 @@ static void consume_row_compact(j_decompress_ptr cinfo, dct_sink *s, int yoffset
       dst[b] += adv[b];
     }
   }
+  return TRUE;
 }
 
 /* Same MCU walk as libjpeg's jdcoefct.c consume_data(), with block pointers
@@ -254,12 +364,16 @@ static int sink_consume_data(j_decompress_ptr cinfo)
 {
   dct_sink *s = (dct_sink *)cinfo->coef;
   int yoffset;
+  if (s->skip) return skip_scan_data(cinfo);
   for (yoffset = s->MCU_vert_offset; yoffset < s->MCU_rows_per_iMCU_row; yoffset++) {
     JDIMENSION col, first = s->MCU_ctr, ncols = cinfo->MCUs_per_row - first;
     int blkn = 0, ci, b;
     int adv[D_MAX_BLOCKS_IN_MCU];
     if (s->compact) {
-      consume_row_compact(cinfo, s, yoffset, first);
+      if (!consume_row_compact(cinfo, s, yoffset, first)) {
+        s->MCU_vert_offset = yoffset;
+        return JPEG_SUSPENDED;
+      }
       s->MCU_ctr = 0;
       continue;
     }
@@ -282,12 +396,16 @@ static int sink_consume_data(j_decompress_ptr cinfo)
     for (col = first; col < cinfo->MCUs_per_row; col++) {
       if (!(*cinfo->entropy->decode_mcu)(cinfo, s->MCU_buffer)) {
         /* A memory source never suspends; treat it as truncated data. */
-        ERREXIT(cinfo, JERR_INPUT_EOF);
+        if (!s->suspending) ERREXIT(cinfo, JERR_INPUT_EOF);
+        s->MCU_ctr = col; /* a stream: this MCU starts again when more bytes arrive */
+        s->MCU_vert_offset = yoffset;
+        return JPEG_SUSPENDED;
       }
       for (b = 0; b < blkn; b++) s->MCU_buffer[b] += adv[b];
     }
     s->MCU_ctr = 0;
   }
+  s->MCU_vert_offset = 0;
   if (++(cinfo->input_iMCU_row) < cinfo->total_iMCU_rows) {
     sink_start_iMCU_row(cinfo);
     return JPEG_ROW_COMPLETED;
@@ -376,6 +494,8 @@ EXPORT void dct_release(dct_session *s)
   jpeg_destroy_decompress(&s->cinfo);
   free(s->coefs);
   free(s->rgb);
+  free(s->snap);
+  free(s->src.buf);
   free(s);
 }
 
@@ -385,6 +505,8 @@ EXPORT void dct_release(dct_session *s)
 extern const JOCTET *jdhuff_sentinel_at;
 static const JOCTET *sentinel_input;
 static unsigned long sentinel_len;
+
+static void check_header(dct_session *s, double max_pixels);
 
 static void read_header_checked(dct_session *s, const JOCTET *data, unsigned long len,
                                 double max_pixels)
@@ -401,7 +523,13 @@ static void read_header_checked(dct_session *s, const JOCTET *data, unsigned lon
   jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
   cinfo->progress = &s->progress.pub;
   jpeg_read_header(cinfo, TRUE);
+  check_header(s, max_pixels);
+}
 
+/* What every decode refuses once the frame header is known. */
+static void check_header(dct_session *s, double max_pixels)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
   if (cinfo->num_components == 4 || cinfo->jpeg_color_space == JCS_CMYK ||
       cinfo->jpeg_color_space == JCS_YCCK) {
     fail((j_common_ptr)cinfo, DCT_KIND_UNSUPPORTED, DCT_UNSUPPORTED_CMYK, cinfo->num_components,
@@ -459,24 +587,15 @@ static void dequantize(JCOEF *coef, size_t blocks, const JQUANT_TBL *qt, int n)
   }
 }
 
-/* Entropy-decode every scan into one buffer. Kept out of line: with emscripten's
- * setjmp emulation every call made from the function holding setjmp() goes
- * through a JS trampoline, so that function must make as few calls as possible. */
-__attribute__((noinline)) static void decode_coefficients(dct_session *s, const dct_request *req)
+/* Module selection as in jdtrans.c, with our sink as coefficient controller, and the
+ * planes it writes into. `keep`: 4 bits per component, frequencies kept per axis. */
+static dct_sink *setup_planes(dct_session *s, int keep, int flags, boolean suspending)
 {
-  const JOCTET *data = req->data;
-  unsigned long len = req->len;
-  int flags = req->flags;
-  double max_pixels = req->max_pixels;
   j_decompress_ptr cinfo = &s->cinfo;
   dct_sink *sink;
-  size_t padded_total = 0, off = 0, dst = 0;
+  size_t padded_total = 0, off = 0;
   int ci, k;
 
-  read_header_checked(s, data, len, max_pixels);
-  fill_common_info(s);
-
-  /* Module selection as in jdtrans.c, with our sink as coefficient controller. */
   cinfo->buffered_image = TRUE;
   if (cinfo->arith_code) jinit_arith_decoder(cinfo);
   else if (cinfo->progressive_mode) jinit_phuff_decoder(cinfo);
@@ -489,13 +608,17 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
   sink->pub.start_output_pass = sink_start_output_pass;
   sink->pub.decompress_data = sink_decompress_data;
   cinfo->coef = &sink->pub;
+  sink->suspending = suspending;
+  sink->select = cinfo->progressive_mode && (flags & DCT_FLAG_SKIP_SCANS) != 0;
+  memset(sink->bits, -1, sizeof(sink->bits));
 
-  /* Frequencies kept per component: all of them for progressive files (later scans refine
-   * what earlier ones stored, so whole blocks must persist). */
+  /* Frequencies kept per component. Progressive files store whole blocks while later scans
+   * refine them, unless scans are selected: then no decoded scan touches a coefficient that
+   * is not kept, and only the kept ones are stored. */
   for (ci = 0; ci < cinfo->num_components; ci++) {
-    int n = (req->keep >> (4 * ci)) & 15;
+    int n = (keep >> (4 * ci)) & 15;
     sink->want[ci] = (ci >= MAX_COMP || (n != 1 && n != 2 && n != 4)) ? DCTSIZE : n;
-    sink->keep[ci] = cinfo->progressive_mode ? DCTSIZE : sink->want[ci];
+    sink->keep[ci] = cinfo->progressive_mode && !sink->select ? DCTSIZE : sink->want[ci];
     if (sink->keep[ci] != DCTSIZE) sink->compact = TRUE;
   }
   /* Planes are padded to whole MCUs, where dummy blocks of interleaved scans land. */
@@ -507,7 +630,7 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     padded_total += (size_t)w * h * sink->keep[ci] * sink->keep[ci];
   }
   /* (compact planes start zeroed: a lenient decode may stop before every block) */
-  sink->zero_per_block = !s->err.lenient && !cinfo->progressive_mode && !sink->compact;
+  sink->zero_per_block = !s->err.lenient && !cinfo->progressive_mode && !sink->compact && !suspending;
   /* + room for the quantization tables after the planes: JS copies one range. */
   padded_total += (size_t)cinfo->num_components * DCTSIZE2;
   s->coefs = sink->zero_per_block ? (JCOEF *)malloc(padded_total * sizeof(JCOEF))
@@ -519,19 +642,34 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     sink->plane[ci] = (JBLOCKROW)(s->coefs + off);
     off += (size_t)sink->stride[ci] * h * sink->keep[ci] * sink->keep[ci];
   }
-
+  (void)k;
   (*cinfo->inputctl->start_input_pass)(cinfo);
   cinfo->global_state = DSTATE_RDCOEFS;
+  return sink;
+}
+
+/* Consume input until the end of the image, the end of a scan (stop_at_scan) or, for a
+ * stream, until the bytes pushed so far run out. */
+static int consume_scans(dct_session *s, boolean stop_at_scan)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
   for (;;) {
     int rc;
     on_progress((j_common_ptr)cinfo);
     rc = (*cinfo->inputctl->consume_input)(cinfo);
-    if (rc == JPEG_SUSPENDED) ERREXIT(cinfo, JERR_INPUT_EOF);
-    if (rc == JPEG_REACHED_EOI) break;
+    if (rc == JPEG_SUSPENDED || rc == JPEG_REACHED_EOI) return rc;
+    if (rc == JPEG_SCAN_COMPLETED && stop_at_scan) return rc;
   }
+}
 
-  /* Drop the padding and pack components back to back: [c][by][bx][n·n]. */
-  off = 0;
+/* Pack the planes without their padding, components back to back, [c][by][bx][n·n], then
+ * the quantization tables, into `out` (which may be s->coefs itself: every write lands at
+ * or before what is still to be read). Fills the info block. */
+static void pack_planes(dct_session *s, dct_sink *sink, JCOEF *out, int flags)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  size_t off = 0, dst = 0;
+  int ci, k;
   for (ci = 0; ci < cinfo->num_components; ci++) {
     jpeg_component_info *comp = cinfo->comp_info + ci;
     JDIMENSION bw = comp->width_in_blocks, bh = comp->height_in_blocks, y;
@@ -541,14 +679,13 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
     JDIMENSION ph = (JDIMENSION)jround_up((long)bh, (long)comp->v_samp_factor);
     JQUANT_TBL *qt = comp->quant_table ? comp->quant_table : cinfo->quant_tbl_ptrs[comp->quant_tbl_no];
     int32_t *ic = s->info + I_COMP0 + ci * I_COMP_STRIDE;
-    JCOEF *base = s->coefs + dst;
+    JCOEF *base = out + dst;
     if (!qt) fail((j_common_ptr)cinfo, DCT_KIND_CORRUPT, 0, 0, "component has no quantization table");
     if (!sink->scanned[ci] && sink->zero_per_block) /* a component no scan carried */
       memset(s->coefs + off, 0, (size_t)sink->stride[ci] * ph * nn * sizeof(JCOEF));
     if (want < sink->keep[ci]) {
-      /* Whole blocks stored (progressive): keep each one's want×want lowest frequencies.
-       * In place and in order: every write lands at or before what is still to be read. */
-      JCOEF *to = s->coefs + dst;
+      /* Whole blocks stored (progressive): keep each one's want×want lowest frequencies. */
+      JCOEF *to = out + dst;
       int v, u;
       for (y = 0; y < bh; y++) {
         const JCOEF *from = s->coefs + off + (size_t)y * sink->stride[ci] * DCTSIZE2;
@@ -558,13 +695,13 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
             for (u = 0; u < want; u++) *to++ = from[v * DCTSIZE + u];
       }
       nn = (size_t)want * want;
-    } else if (sink->stride[ci] != bw) {
+    } else if (sink->stride[ci] != bw || out != s->coefs) {
       for (y = 0; y < bh; y++)
-        memmove(s->coefs + dst + (size_t)y * bw * nn,
+        memmove(out + dst + (size_t)y * bw * nn,
                 s->coefs + off + (size_t)y * sink->stride[ci] * nn,
                 (size_t)bw * nn * sizeof(JCOEF));
     } else if (dst != off) {
-      memmove(s->coefs + dst, s->coefs + off, (size_t)bw * bh * nn * sizeof(JCOEF));
+      memmove(out + dst, s->coefs + off, (size_t)bw * bh * nn * sizeof(JCOEF));
     }
     for (k = 0; k < DCTSIZE2; k++) s->qtables[ci][k] = qt->quantval[k];
     if (flags & DCT_FLAG_DEQUANTIZE) dequantize(base, (size_t)bw * bh, qt, (int)want);
@@ -582,14 +719,42 @@ __attribute__((noinline)) static void decode_coefficients(dct_session *s, const 
   }
   /* Quantization tables (uint16, natural order) follow the packed planes. */
   for (ci = 0; ci < cinfo->num_components; ci++) {
-    memcpy(s->coefs + dst, s->qtables[ci], sizeof(s->qtables[ci]));
+    memcpy(out + dst, s->qtables[ci], sizeof(s->qtables[ci]));
     s->info[I_COMP0 + ci * I_COMP_STRIDE + 6] = (int32_t)dst;
     dst += DCTSIZE2;
   }
   s->info[I_COEF_COUNT] = (int32_t)dst;
-  s->info[I_COEF_PTR] = (int32_t)(intptr_t)s->coefs;
+  s->info[I_COEF_PTR] = (int32_t)(intptr_t)out;
   s->info[I_SCANS] = cinfo->input_scan_number;
+  s->info[I_SKIPPED] = sink->skipped;
   s->info[I_WARNINGS] = (int32_t)s->err.pub.num_warnings;
+}
+
+/* Elements in the packed planes and tables (what pack_planes writes). */
+static size_t packed_size(dct_session *s, dct_sink *sink)
+{
+  size_t n = 0;
+  int ci;
+  for (ci = 0; ci < s->cinfo.num_components; ci++) {
+    jpeg_component_info *comp = s->cinfo.comp_info + ci;
+    int want = ci < MAX_COMP ? sink->want[ci] : DCTSIZE;
+    n += (size_t)comp->width_in_blocks * comp->height_in_blocks * want * want + DCTSIZE2;
+  }
+  return n;
+}
+
+/* Entropy-decode every scan into one buffer. Kept out of line: with emscripten's
+ * setjmp emulation every call made from the function holding setjmp() goes
+ * through a JS trampoline, so that function must make as few calls as possible. */
+__attribute__((noinline)) static void decode_coefficients(dct_session *s, const dct_request *req)
+{
+  dct_sink *sink;
+  read_header_checked(s, req->data, req->len, req->max_pixels);
+  fill_common_info(s);
+  sink = setup_planes(s, req->keep, req->flags, FALSE);
+  if (consume_scans(s, FALSE) == JPEG_SUSPENDED) ERREXIT(&s->cinfo, JERR_INPUT_EOF);
+  s->sink = sink;
+  pack_planes(s, sink, s->coefs, req->flags);
 }
 
 /* Runs one request in a fresh session; libjpeg errors longjmp back here, where
@@ -657,6 +822,200 @@ EXPORT dct_session *dct_decode_rgb(const JOCTET *data, unsigned long len, int fl
   dct_request req = { data, len, flags, max_pixels, scale_denom, 0 };
   return run_guarded(&req, max_scans, decode_rgb);
 }
+
+
+/* ---- streams: bytes pushed as they arrive ------------------------------- */
+
+/* Events of dct_stream_run. */
+enum { EV_FAILED = -1, EV_NEED_BYTES = 0, EV_HEADER = 1, EV_SCAN = 2, EV_END = 3 };
+
+extern int jdhuff_private_tables;
+
+static void stream_init_source(j_decompress_ptr cinfo) { (void)cinfo; }
+static void stream_term_source(j_decompress_ptr cinfo) { (void)cinfo; }
+
+static boolean stream_fill_input_buffer(j_decompress_ptr cinfo)
+{
+  dct_session *s = (dct_session *)cinfo; /* cinfo is the session's first member */
+  char m[160];
+  if (!s->src.ended) return FALSE; /* suspend: libjpeg resumes from its restart point */
+  snprintf(m, sizeof(m), "the stream ended after %lu bytes, %s", (unsigned long)s->src.pushed,
+           s->stage == STAGE_HEADER ? "inside the headers" : "before the end of the image");
+  fail((j_common_ptr)cinfo, DCT_KIND_CORRUPT, 0, 0, m);
+  return FALSE;
+}
+
+static void stream_skip_input_data(j_decompress_ptr cinfo, long n)
+{
+  dct_session *s = (dct_session *)cinfo;
+  struct jpeg_source_mgr *src = &s->src.pub;
+  if (n <= 0) return;
+  if ((size_t)n <= src->bytes_in_buffer) {
+    src->next_input_byte += n;
+    src->bytes_in_buffer -= (size_t)n;
+  } else { /* the rest is dropped as it arrives */
+    s->src.owed += (size_t)n - src->bytes_in_buffer;
+    src->next_input_byte += src->bytes_in_buffer;
+    src->bytes_in_buffer = 0;
+  }
+}
+
+__attribute__((noinline)) static void stream_create(dct_session *s)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  jpeg_create_decompress(cinfo);
+  s->src.pub.init_source = stream_init_source;
+  s->src.pub.fill_input_buffer = stream_fill_input_buffer;
+  s->src.pub.skip_input_data = stream_skip_input_data;
+  s->src.pub.resync_to_restart = jpeg_resync_to_restart;
+  s->src.pub.term_source = stream_term_source;
+  cinfo->src = &s->src.pub;
+  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
+  cinfo->progress = &s->progress.pub;
+}
+
+/* One step: read the headers (EV_HEADER, then dct_stream_keep may still be called), or
+ * consume scans until one completes (EV_SCAN), the image ends (EV_END) or the bytes pushed
+ * so far run out (EV_NEED_BYTES). */
+__attribute__((noinline)) static int stream_step(dct_session *s, double max_pixels)
+{
+  j_decompress_ptr cinfo = &s->cinfo;
+  int rc;
+  switch (s->stage) {
+  case STAGE_HEADER:
+    if (jpeg_read_header(cinfo, TRUE) == JPEG_SUSPENDED) return EV_NEED_BYTES;
+    check_header(s, max_pixels);
+    fill_common_info(s);
+    s->stage = STAGE_PLANES;
+    return EV_HEADER;
+  case STAGE_PLANES:
+    s->sink = setup_planes(s, s->keep, s->flags, TRUE);
+    s->stage = STAGE_SCANS;
+    /* fall through */
+  case STAGE_SCANS:
+    rc = consume_scans(s, TRUE);
+    if (rc == JPEG_SUSPENDED) return EV_NEED_BYTES;
+    if (rc == JPEG_REACHED_EOI) {
+      s->stage = STAGE_DONE;
+      return EV_END;
+    }
+    return EV_SCAN;
+  default:
+    return EV_END;
+  }
+}
+
+/* The planes as they are now, packed into their own buffer (decoding goes on in s->coefs). */
+__attribute__((noinline)) static int stream_pack(dct_session *s, double unused)
+{
+  (void)unused;
+  if (!s->sink) fail((j_common_ptr)&s->cinfo, DCT_KIND_CORRUPT, 0, 0, "no scan has been read yet");
+  free(s->snap);
+  s->snap = (JCOEF *)malloc(packed_size(s, s->sink) * sizeof(JCOEF));
+  if (!s->snap) fail((j_common_ptr)&s->cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MEMORY, 0, "out of memory for a snapshot");
+  pack_planes(s, s->sink, s->snap, s->flags);
+  s->info[I_BYTES] = (int32_t)(s->src.pushed - s->src.pub.bytes_in_buffer);
+  return 0;
+}
+
+/* Runs a stream step with libjpeg's errors caught: a failure kills the stream for good
+ * (each later call reports it again) but leaves the session for dct_release. */
+static int stream_guarded(dct_session *s, double arg, int (*body)(dct_session *, double))
+{
+  int rc;
+  if (!s->dead) {
+    jdhuff_sentinel_at = NULL;
+    jdhuff_private_tables = 1;
+    if (setjmp(s->err.jump)) {
+      jdhuff_private_tables = 0;
+      s->dead = 1;
+      s->fail_kind = s->err.kind ? s->err.kind : DCT_KIND_CORRUPT;
+      s->fail_reason = s->err.reason;
+      s->fail_detail = s->err.detail;
+      memcpy(s->fail_message, s->err.message, sizeof(s->fail_message));
+    } else {
+      rc = body(s, arg);
+      jdhuff_private_tables = 0;
+      return rc;
+    }
+  }
+  last_kind = s->fail_kind;
+  last_reason = s->fail_reason;
+  last_detail = s->fail_detail;
+  memcpy(last_message, s->fail_message, sizeof(last_message));
+  return EV_FAILED;
+}
+
+static int stream_create_body(dct_session *s, double unused)
+{
+  (void)unused;
+  stream_create(s);
+  return 0;
+}
+
+/* A decoder fed with dct_stream_buffer/dct_stream_push and driven by dct_stream_run. */
+EXPORT dct_session *dct_stream_open(int flags, int max_scans)
+{
+  dct_session *s = session_open(flags, max_scans);
+  if (!s) return NULL;
+  s->flags = flags;
+  if (stream_guarded(s, 0, stream_create_body) == EV_FAILED) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Where to write the next n bytes (before dct_stream_push(s, n, ...)); NULL when out of memory. */
+EXPORT JOCTET *dct_stream_buffer(dct_session *s, unsigned long n)
+{
+  size_t have = s->src.pub.bytes_in_buffer;
+  if (have && s->src.pub.next_input_byte != s->src.buf) memmove(s->src.buf, s->src.pub.next_input_byte, have);
+  if (have + n > s->src.cap) {
+    size_t cap = s->src.cap * 2 > have + n ? s->src.cap * 2 : have + n;
+    JOCTET *b = (JOCTET *)realloc(s->src.buf, cap < 65536 ? 65536 : cap);
+    if (!b) return NULL;
+    s->src.buf = b;
+    s->src.cap = cap < 65536 ? 65536 : cap;
+  }
+  s->src.pub.next_input_byte = s->src.buf;
+  return s->src.buf + have;
+}
+
+/* n bytes written where dct_stream_buffer said; `ended`: they are the last. */
+EXPORT void dct_stream_push(dct_session *s, unsigned long n, int ended)
+{
+  JOCTET *at = s->src.buf + s->src.pub.bytes_in_buffer;
+  size_t drop = s->src.owed < n ? s->src.owed : n;
+  if (drop) memmove(at, at + drop, n - drop);
+  s->src.owed -= drop;
+  s->src.pub.bytes_in_buffer += n - drop;
+  s->src.pushed += n;
+  s->src.ended = ended;
+}
+
+EXPORT int dct_stream_run(dct_session *s, double max_pixels) { return stream_guarded(s, max_pixels, stream_step); }
+
+/* After EV_HEADER: frequencies to keep per component (4 bits each, as dct_decode's keep). */
+EXPORT void dct_stream_keep(dct_session *s, int keep) { s->keep = keep; }
+
+/* The coefficients as they stand (after EV_SCAN or EV_END): the info block (dct_info), or
+ * NULL on failure. */
+EXPORT int32_t *dct_stream_snapshot(dct_session *s)
+{
+  return stream_guarded(s, 0, stream_pack) == EV_FAILED ? NULL : s->info;
+}
+
+/* Per component (4) and zig-zag frequency (64): low bits still missing from the stored
+ * coefficients, -1 when no decoded scan carried that frequency. */
+EXPORT const signed char *dct_bands(dct_session *s)
+{
+  static const signed char none[MAX_COMP][DCTSIZE2] = { { 0 } };
+  return s->sink ? &s->sink->bits[0][0] : &none[0][0];
+}
+
+/* Bytes pushed and not yet consumed by the decoder. */
+EXPORT unsigned long dct_stream_pending(dct_session *s) { return (unsigned long)s->src.pub.bytes_in_buffer; }
 
 EXPORT int32_t *dct_info(dct_session *s) { return s->info; }
 EXPORT int32_t dct_last_kind(void) { return last_kind; }
