@@ -43,8 +43,16 @@ export interface DctImage {
   adobeTransform: number | null;
   jfif: boolean;
   restartInterval: number;
-  /** Number of scans read (1 for baseline, several for progressive). */
+  /** Number of scans read (1 for baseline, several for progressive), skipped ones included. */
   scans: number;
+  /** Scans whose entropy-coded data was stepped over (decoded with `skipScans`). */
+  skippedScans: number;
+  /**
+   * What the stored coefficients hold, per component: 64 entries in zig-zag order, the low
+   * bits still missing from that frequency (0: exact), or −1 when no decoded scan carried it
+   * (its coefficients are zero). All 0 for a complete file decoded without `skipScans`.
+   */
+  bands: Int8Array[];
   /** libjpeg warnings accepted (only non-zero with `strict: false`). */
   warnings: number;
 }
@@ -78,6 +86,14 @@ export interface DecodeOptions extends LimitOptions {
    * what was stored.
    */
   keep?: number[];
+  /**
+   * Progressive files decoded with `keep`: read only the scans the kept frequencies need.
+   * A scan that adds nothing to them is stepped over to the next marker (never
+   * Huffman-decoded); a refinement scan whose band reaches past them is skipped too (its bit
+   * stream depends on coefficients that are not stored), so kept coefficients may miss their
+   * lowest bits — `bands` says how many. Only the kept frequencies are stored.
+   */
+  skipScans?: boolean;
 }
 
 export interface RgbDecodeOptions extends LimitOptions {

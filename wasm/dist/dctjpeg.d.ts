@@ -16,6 +16,15 @@ export interface DctJpegModule {
   _dct_alloc_input(n: number): number;
   _dct_free(p: number): void;
   _dct_heap_in_use(): number;
+  HEAP8: Int8Array;
+  _dct_bands(session: number): number;
+  _dct_stream_open(flags: number, maxScans: number): number;
+  _dct_stream_buffer(session: number, n: number): number;
+  _dct_stream_push(session: number, n: number, ended: number): void;
+  _dct_stream_run(session: number, maxPixels: number): number;
+  _dct_stream_keep(session: number, keep: number): void;
+  _dct_stream_snapshot(session: number): number;
+  _dct_stream_pending(session: number): number;
 }
 export interface DctJpegModuleOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;

@@ -50,6 +50,7 @@ enum {
   I_KEEP0 = 52, /* per component: frequencies kept per block axis (8, 4, 2 or 1) */
   I_SKIPPED = 56, /* scans whose entropy-coded data was skipped (DCT_FLAG_SKIP_SCANS) */
   I_BYTES = 57,   /* stream: bytes consumed when the info was filled */
+  I_CUT = 58,     /* stream: it ended without an EOI (one was supplied where a scan ended) */
   I_SIZE = 64
 };
 
@@ -114,6 +115,7 @@ typedef struct {
   size_t owed;     /* bytes skip_input_data still has to drop from data not yet pushed */
   size_t pushed;   /* bytes pushed in all */
   int ended;       /* no more bytes will come */
+  int eoi_added;   /* the stream ended without an EOI: one was supplied */
 } dct_stream_src;
 
 typedef struct {
@@ -193,12 +195,17 @@ static void on_error_exit(j_common_ptr cinfo)
   }
 }
 
+static void stream_ended_early(dct_session *s);
+/* The stream being run (stream_guarded), so its warnings can say the stream ended. */
+static dct_session *streaming_session;
+
 static void on_emit_message(j_common_ptr cinfo, int msg_level)
 {
   dct_error_mgr *err = (dct_error_mgr *)cinfo->err;
   if (msg_level >= 0)
     return; /* trace messages */
   err->pub.num_warnings++;
+  if (streaming_session && streaming_session->src.eoi_added && !err->lenient) stream_ended_early(streaming_session);
   if (!err->lenient) {
     char buf[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, buf);
@@ -554,6 +561,7 @@ static void fill_common_info(dct_session *s)
 {
   j_decompress_ptr cinfo = &s->cinfo;
   int32_t *info = s->info;
+  int ci;
   info[I_WIDTH] = (int32_t)cinfo->image_width;
   info[I_HEIGHT] = (int32_t)cinfo->image_height;
   info[I_NCOMP] = cinfo->num_components;
@@ -566,6 +574,15 @@ static void fill_common_info(dct_session *s)
   info[I_MAX_V] = cinfo->max_v_samp_factor;
   info[I_RESTART_INTERVAL] = (int32_t)cinfo->restart_interval;
   info[I_JFIF] = cinfo->saw_JFIF_marker;
+  for (ci = 0; ci < cinfo->num_components && ci < MAX_COMP; ci++) {
+    jpeg_component_info *comp = cinfo->comp_info + ci;
+    int32_t *ic = info + I_COMP0 + ci * I_COMP_STRIDE;
+    ic[0] = comp->component_id;
+    ic[1] = comp->h_samp_factor;
+    ic[2] = comp->v_samp_factor;
+    ic[3] = (int32_t)comp->width_in_blocks;
+    ic[4] = (int32_t)comp->height_in_blocks;
+  }
 }
 
 /* coefficient × quantization entry, saturated to int16 (only a malicious file
@@ -827,22 +844,33 @@ EXPORT dct_session *dct_decode_rgb(const JOCTET *data, unsigned long len, int fl
 /* ---- streams: bytes pushed as they arrive ------------------------------- */
 
 /* Events of dct_stream_run. */
-enum { EV_FAILED = -1, EV_NEED_BYTES = 0, EV_HEADER = 1, EV_SCAN = 2, EV_END = 3 };
+enum { EV_FAILED = -1, EV_NEED_BYTES = 0, EV_HEADER = 1, EV_SCAN = 2, EV_END = 3, EV_SKIPPED = 4 };
 
 extern int jdhuff_private_tables;
 
 static void stream_init_source(j_decompress_ptr cinfo) { (void)cinfo; }
 static void stream_term_source(j_decompress_ptr cinfo) { (void)cinfo; }
 
+static void stream_ended_early(dct_session *s)
+{
+  char m[160];
+  snprintf(m, sizeof(m), "the stream ended after %lu bytes, %s", (unsigned long)s->src.pushed,
+           s->stage == STAGE_HEADER ? "inside the headers" : "inside a scan");
+  fail((j_common_ptr)&s->cinfo, DCT_KIND_CORRUPT, 0, 0, m);
+}
+
+/* A stream that ends without its EOI ends like the shorter file that has one: where a scan
+ * has just ended (a progressive file cut at a scan boundary), that is a valid image. */
 static boolean stream_fill_input_buffer(j_decompress_ptr cinfo)
 {
+  static const JOCTET eoi[2] = { 0xFF, JPEG_EOI };
   dct_session *s = (dct_session *)cinfo; /* cinfo is the session's first member */
-  char m[160];
   if (!s->src.ended) return FALSE; /* suspend: libjpeg resumes from its restart point */
-  snprintf(m, sizeof(m), "the stream ended after %lu bytes, %s", (unsigned long)s->src.pushed,
-           s->stage == STAGE_HEADER ? "inside the headers" : "before the end of the image");
-  fail((j_common_ptr)cinfo, DCT_KIND_CORRUPT, 0, 0, m);
-  return FALSE;
+  if (s->src.eoi_added || s->stage == STAGE_HEADER) stream_ended_early(s);
+  s->src.eoi_added = 1;
+  s->src.pub.next_input_byte = eoi;
+  s->src.pub.bytes_in_buffer = 2;
+  return TRUE;
 }
 
 static void stream_skip_input_data(j_decompress_ptr cinfo, long n)
@@ -875,8 +903,8 @@ __attribute__((noinline)) static void stream_create(dct_session *s)
 }
 
 /* One step: read the headers (EV_HEADER, then dct_stream_keep may still be called), or
- * consume scans until one completes (EV_SCAN), the image ends (EV_END) or the bytes pushed
- * so far run out (EV_NEED_BYTES). */
+ * consume scans until one completes (EV_SCAN, or EV_SKIPPED when its data was stepped
+ * over), the image ends (EV_END) or the bytes pushed so far run out (EV_NEED_BYTES). */
 __attribute__((noinline)) static int stream_step(dct_session *s, double max_pixels)
 {
   j_decompress_ptr cinfo = &s->cinfo;
@@ -893,13 +921,17 @@ __attribute__((noinline)) static int stream_step(dct_session *s, double max_pixe
     s->stage = STAGE_SCANS;
     /* fall through */
   case STAGE_SCANS:
-    rc = consume_scans(s, TRUE);
+    do {
+      rc = consume_scans(s, TRUE);
+      /* the last scan: no image of its own when the EOI is already here (EV_END has it) */
+    } while (rc == JPEG_SCAN_COMPLETED && s->src.pub.bytes_in_buffer >= 2 &&
+             s->src.pub.next_input_byte[0] == 0xFF && s->src.pub.next_input_byte[1] == JPEG_EOI);
     if (rc == JPEG_SUSPENDED) return EV_NEED_BYTES;
     if (rc == JPEG_REACHED_EOI) {
       s->stage = STAGE_DONE;
       return EV_END;
     }
-    return EV_SCAN;
+    return s->sink->skip ? EV_SKIPPED : EV_SCAN;
   default:
     return EV_END;
   }
@@ -914,7 +946,8 @@ __attribute__((noinline)) static int stream_pack(dct_session *s, double unused)
   s->snap = (JCOEF *)malloc(packed_size(s, s->sink) * sizeof(JCOEF));
   if (!s->snap) fail((j_common_ptr)&s->cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MEMORY, 0, "out of memory for a snapshot");
   pack_planes(s, s->sink, s->snap, s->flags);
-  s->info[I_BYTES] = (int32_t)(s->src.pushed - s->src.pub.bytes_in_buffer);
+  s->info[I_BYTES] = (int32_t)(s->src.pushed - (s->src.eoi_added ? 0 : s->src.pub.bytes_in_buffer));
+  s->info[I_CUT] = s->src.eoi_added;
   return 0;
 }
 
@@ -926,8 +959,10 @@ static int stream_guarded(dct_session *s, double arg, int (*body)(dct_session *,
   if (!s->dead) {
     jdhuff_sentinel_at = NULL;
     jdhuff_private_tables = 1;
+    streaming_session = s;
     if (setjmp(s->err.jump)) {
       jdhuff_private_tables = 0;
+      streaming_session = NULL;
       s->dead = 1;
       s->fail_kind = s->err.kind ? s->err.kind : DCT_KIND_CORRUPT;
       s->fail_reason = s->err.reason;
@@ -936,6 +971,7 @@ static int stream_guarded(dct_session *s, double arg, int (*body)(dct_session *,
     } else {
       rc = body(s, arg);
       jdhuff_private_tables = 0;
+      streaming_session = NULL;
       return rc;
     }
   }
