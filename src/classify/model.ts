@@ -20,7 +20,8 @@ import { loadWeights, WeightsError, type LoadedModel } from '../engine/weights.j
 import { cacheAvailable, cachingFetcher } from '../engine/cache.js';
 import { InputPipeline, type Decoded } from '../prep/pipeline.js';
 import { chooseBackend, onBackend, type BackendChoice, type BackendName } from './backend.js';
-import type { BatchClassification, BatchOptions, Classification, ClassifyInput, ClassifyOptions, LoadOptions, ModelInfo, Prediction, Timings } from './types.js';
+import type { BatchClassification, BatchOptions, Classification, ClassifyInput, ClassifyOptions, LoadOptions, ModelInfo, Prediction, ProgressiveClassification, Timings } from './types.js';
+import type { StreamInput } from '../prep/stream-input.js';
 import { defaultModelUrl, withLookupHint } from './model-url.js';
 
 /** classify() on a model after dispose(). */
@@ -94,7 +95,7 @@ export class DctVisionModel {
     const decoder = opts.decoder ?? new DecoderPool();
     try {
       if (loaded.json.network !== id) throw new WeightsError(`the model at ${url} is '${loaded.json.network}', not '${id}'`, { reason: 'mismatch' });
-      const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu' });
+      const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu', allScans: opts.allScans });
       model = new DctVisionModel(id, loaded, pipeline, decoder, !opts.decoder, choice, url);
       await model.warmUp();
       return model;
@@ -149,6 +150,42 @@ export class DctVisionModel {
     const r = await this.run(input, opts.signal);
     return { predictions: this.top(r.logits, opts.topK ?? 5), timings: r.timings };
   }
+  /**
+   * Classify a file while it downloads: a verdict after each scan of a progressive JPEG that
+   * changes what the network sees, then a final one (a sequential JPEG gives only the final
+   * one). Takes a fetch Response, a ReadableStream, an async iterable of byte chunks, or
+   * anything classify() takes:
+   *
+   *   for await (const v of model.classifyProgressive(await fetch(url))) show(v.predictions, v.bytes);
+   *
+   * Verdicts the loop has not taken yet are replaced by newer ones. A transfer that stops
+   * short ends with the verdict of its last complete scan (`complete` false). `timings.decode`
+   * is the wait for this verdict's data (the download included), `total` the time since the call.
+   */
+  async *classifyProgressive(input: StreamInput, opts: ClassifyOptions = {}): AsyncGenerator<ProgressiveClassification> {
+    this.checkOpen();
+    const t0 = performance.now();
+    let since = t0;
+    let previous: { scans: number; logits: Float32Array } | undefined;
+    for await (const step of this.pipeline.decodeProgressive(input, opts.signal)) {
+      const t1 = performance.now();
+      let logits: Float32Array;
+      let t2 = t1;
+      if (step.final && previous?.scans === step.scans) logits = previous.logits; // the EOI after the last scan: nothing new
+      else {
+        const { inputs, errors } = await this.prepare([step.decoded]);
+        if (!inputs) throw errors[0]!;
+        t2 = performance.now();
+        logits = await this.forwardPass(inputs);
+      }
+      previous = { scans: step.scans, logits };
+      const t3 = performance.now();
+      const timings = { decode: t1 - since, prep: t2 - t1, infer: t3 - t2, total: t3 - t0 };
+      since = t3;
+      yield { predictions: this.top(logits, opts.topK ?? 5), timings, bytes: step.bytes, scans: step.scans, final: step.final, complete: step.complete, bands: step.bands };
+    }
+  }
+
   /**
    * Several images through one forward pass per chunk of `batchSize`: files are decoded in
    * parallel by the worker pool, prepared, stacked and inferred together. Each entry is that

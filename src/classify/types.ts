@@ -31,6 +31,12 @@ export interface LoadOptions {
    * the first visit; a cached shard failing its sha256 is dropped and fetched again.
    */
   cache?: boolean;
+  /**
+   * DCT networks: decode every scan of progressive files. By default a file's scans that
+   * cannot change the network's input are stepped over (a 12 MP progressive photo bound for
+   * 224 px decodes about 4× faster; docs/BENCHMARKS.md, progressive).
+   */
+  allScans?: boolean;
 }
 
 export interface ModelInfo {
@@ -85,3 +91,21 @@ export interface BatchClassification extends Classification {
 /** A file (any ImageInput), or for a DCT network its coefficients decoded already (DecoderPool.decode). */
 export type ClassifyInput = ImageInput | DctImage;
 
+
+/** One verdict of classifyProgressive(). */
+export interface ProgressiveClassification extends Classification {
+  /** Bytes of the file received when the data behind this verdict was complete. */
+  bytes: number;
+  /** Scans read (for a progressive file; skipped ones included). */
+  scans: number;
+  /** No verdict follows. */
+  final: boolean;
+  /** The whole file through its end was read (the final verdict of a full transfer). */
+  complete: boolean;
+  /**
+   * DCT networks: what the coefficients held, per component (Y, Cb, Cr): 64 entries in zig-zag
+   * order, the low bits still missing from each frequency (0: exact) or −1 for a frequency no
+   * scan has brought yet.
+   */
+  bands?: Int8Array[];
+}

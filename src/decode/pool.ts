@@ -7,7 +7,8 @@
  * broken and rejects what waits (DecoderWorkerError) instead of waiting forever.
  */
 import { DecoderLoadError, DecoderWorkerError, deserializeError, type SerializedError } from './errors.js';
-import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
+import type { PostedEvent, WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
+import type { DecodeEvent } from './wasm.js';
 import type { DctImage, DecodeOptions, LimitOptions, RgbDecodeOptions, RgbImage } from './types.js';
 import { checkSize, compileDecoderWasm } from './wasm.js';
 import { assetBase } from '../util/assets.js';
@@ -174,6 +175,22 @@ export class DecoderPool {
       return Promise.reject(e);
     }
     return this.submit<T>((id) => make(id, bytes, opts), transferInput ? [bytes.buffer] : [], signal);
+  }
+
+  /**
+   * A decoder for one file fed as its bytes arrive, on one worker (see WasmDecodeStream):
+   * push() chunks, get each completed scan's image. It pauses after the 'header' event
+   * until resume(keep) says which frequencies to keep. close() it when done.
+   */
+  async openStream(options: DecodeOptions = {}): Promise<PoolDecodeStream> {
+    await this.started;
+    await this.changes.until(() => (this.closed ? (this.broken ?? new DecoderWorkerError('decoder pool terminated')) : this.slots.some((s) => !s.dead && s.isReady)));
+    let slot!: Slot;
+    for (const s of this.slots) if (!s.dead && s.isReady && (!slot || s.jobs.length < slot.jobs.length)) slot = s;
+    const sid = this.nextId++;
+    const call = <T>(make: (id: number) => WorkerRequest, transfer: Transferable[] = []) => this.submit<T>(make, transfer, undefined, slot);
+    await call((id) => ({ type: 'stream-open', id, sid, options }));
+    return new PoolDecodeStream(sid, call);
   }
 
   /** Per-worker heap figures, gathered by queueing one request per worker. */
@@ -395,6 +412,38 @@ export class DecoderPool {
     }
   }
 }
+
+/** DecoderPool.openStream's stream: every call runs on the worker that holds the decoder. */
+export class PoolDecodeStream {
+  private closed = false;
+
+  constructor(
+    private readonly sid: number,
+    private readonly call: <T>(make: (id: number) => WorkerRequest, transfer?: Transferable[]) => Promise<T>,
+  ) {}
+
+  /** Chunks in order, the last with `end`; `transfer` hands the chunk's buffer over (it becomes detached). */
+  async push(bytes: Uint8Array, end = false, transfer = false): Promise<DecodeEvent[]> {
+    const sid = this.sid;
+    return received(await this.call<PostedEvent[]>((id) => ({ type: 'stream-push', id, sid, bytes, end }), transfer ? [bytes.buffer as ArrayBuffer] : []));
+  }
+
+  async resume(keep: number[] | undefined): Promise<DecodeEvent[]> {
+    const sid = this.sid;
+    return received(await this.call<PostedEvent[]>((id) => ({ type: 'stream-resume', id, sid, keep })));
+  }
+
+  /** Frees the worker's decoder; never rejects (a worker lost meanwhile took it along). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const sid = this.sid;
+    await this.call((id) => ({ type: 'stream-close', id, sid })).catch(() => {});
+  }
+}
+
+const received = (events: PostedEvent[]): DecodeEvent[] =>
+  events.map((e) => (e.type === 'error' ? { type: 'error', error: deserializeError(e.error) } : e));
 
 function toBytes(input: JpegInput): Uint8Array {
   if (input instanceof Uint8Array) return input;

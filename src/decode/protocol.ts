@@ -1,12 +1,21 @@
 /** Messages between DecoderPool and its workers. */
 import type { SerializedError } from './errors.js';
 import type { DecodeOptions, RgbDecodeOptions } from './types.js';
+import type { DecodeEvent } from './wasm.js';
 
 export type WorkerRequest =
   | { type: 'init'; module: WebAssembly.Module }
   | { type: 'dct'; id: number; bytes: Uint8Array; options: DecodeOptions }
   | { type: 'rgb'; id: number; bytes: Uint8Array; options: RgbDecodeOptions }
-  | { type: 'stats'; id: number };
+  | { type: 'stats'; id: number }
+  /** Streams: one decoder per stream id, on the worker that opened it. */
+  | { type: 'stream-open'; id: number; sid: number; options: DecodeOptions }
+  | { type: 'stream-push'; id: number; sid: number; bytes: Uint8Array; end: boolean }
+  | { type: 'stream-resume'; id: number; sid: number; keep?: number[] }
+  | { type: 'stream-close'; id: number; sid: number };
+
+/** A stream's events as posted: errors in their serialized form. */
+export type PostedEvent = Exclude<DecodeEvent, { type: 'error' }> | { type: 'error'; error: SerializedError };
 
 export type WorkerResponse =
   | { type: 'ready' }

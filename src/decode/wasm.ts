@@ -121,7 +121,7 @@ export class WasmDecoder {
    * Limits apply as bytes arrive: maxBytes on the bytes pushed, maxPixels at the frame header,
    * maxScans at each scan.
    */
-  openStream(options: DecodeOptions = {}): WasmDecodeStream {
+  openStream(options: StreamOptions = {}): WasmDecodeStream {
     const dequantize = options.dequantize ?? true;
     const flags = (options.strict === false ? FLAG_LENIENT : 0) | (dequantize ? FLAG_DEQUANTIZE : 0) | (options.skipScans ? FLAG_SKIP_SCANS : 0);
     const session = this.m._dct_stream_open(flags, options.maxScans ?? DEFAULT_MAX_SCANS);
@@ -212,6 +212,13 @@ export interface StreamHeader {
   maxV: number;
 }
 
+export interface StreamOptions extends DecodeOptions {
+  /** Called with the frame header: the frequencies to keep (instead of a fixed `keep`). */
+  keepAt?: (header: StreamHeader) => number[] | undefined;
+  /** Stop after the 'header' event until resume(keep) is called (a decoder in another thread). */
+  pauseAtHeader?: boolean;
+}
+
 export type DecodeEvent =
   /** The frame header has been read (with `keep` a function, it was called here). */
   | { type: 'header'; header: StreamHeader; bytes: number }
@@ -246,7 +253,7 @@ export class WasmDecodeStream {
   constructor(
     private readonly m: DctJpegModule,
     private session: number,
-    private readonly options: DecodeOptions & { keepAt?: (h: StreamHeader) => number[] | undefined; pauseAtHeader?: boolean },
+    private readonly options: StreamOptions,
     private readonly lastError: () => Error,
   ) {
     this.dequantize = options.dequantize ?? true;

@@ -4,9 +4,9 @@
  * typed error for that request only, and the decoder stays usable.
  */
 import { DecoderWorkerError, serializeError } from './errors.js';
-import type { WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
+import type { PostedEvent, WorkerRequest, WorkerResponse, WorkerStats } from './protocol.js';
 import type { DctImage, RgbImage } from './types.js';
-import { WasmDecoder } from './wasm.js';
+import { WasmDecoder, type DecodeEvent, type WasmDecodeStream } from './wasm.js';
 
 interface Port {
   post(msg: WorkerResponse, transfer?: Transferable[]): void;
@@ -46,9 +46,21 @@ function dctTransfers(img: DctImage): Transferable[] {
   return [...new Set<ArrayBufferLike>(img.components.flatMap((c) => [c.coefficients.buffer, c.quantTable.buffer]))] as Transferable[];
 }
 
+/** A stream's events for posting: typed errors serialized, image buffers transferred. */
+function postable(events: DecodeEvent[]): { events: PostedEvent[]; transfer: Transferable[] } {
+  const transfer: Transferable[] = [];
+  const out = events.map((e): PostedEvent => {
+    if (e.type === 'error') return { type: 'error', error: serializeError(e.error) };
+    if (e.type !== 'header') transfer.push(...dctTransfers(e.image), ...e.image.bands.map((b) => b.buffer as ArrayBuffer));
+    return e;
+  });
+  return { events: out, transfer };
+}
+
 function serve(port: Port): void {
   let decoder: WasmDecoder | undefined;
   let handled = 0;
+  const streams = new Map<number, WasmDecodeStream>();
   port.listen((msg) => void handle(msg));
 
   async function handle(msg: WorkerRequest): Promise<void> {
@@ -71,6 +83,19 @@ function serve(port: Port): void {
         const img: RgbImage = decoder.decodeRgb(msg.bytes, msg.options);
         handled++;
         port.post({ type: 'result', id: msg.id, ok: true, value: img }, [img.data.buffer as ArrayBuffer]);
+      } else if (msg.type === 'stream-open') {
+        // the pool decides what to keep once it has seen the header
+        streams.set(msg.sid, decoder.openStream({ ...msg.options, pauseAtHeader: true }));
+        port.post({ type: 'result', id: msg.id, ok: true, value: null });
+      } else if (msg.type === 'stream-push' || msg.type === 'stream-resume') {
+        const stream = streams.get(msg.sid);
+        if (!stream) throw new DecoderWorkerError(`no stream ${msg.sid} on this worker`);
+        const { events, transfer } = postable(msg.type === 'stream-push' ? stream.push(msg.bytes, msg.end) : stream.resume(msg.keep));
+        port.post({ type: 'result', id: msg.id, ok: true, value: events }, transfer);
+      } else if (msg.type === 'stream-close') {
+        streams.get(msg.sid)?.close();
+        streams.delete(msg.sid);
+        port.post({ type: 'result', id: msg.id, ok: true, value: null });
       } else if (msg.type === 'stats') {
         const value: WorkerStats = { heapInUse: decoder.heapInUse(), memoryBytes: decoder.memoryBytes(), handled };
         port.post({ type: 'result', id: msg.id, ok: true, value });

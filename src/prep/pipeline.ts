@@ -21,6 +21,8 @@ import type { GpuPrepPlan } from './webgpu.js';
 import { prepareRgb } from './pixels.js';
 import { prepareCpu } from './cpu.js';
 import { inputBytes, type ImageInput } from './input.js';
+import { decodeProgressive, type ProgressiveStep } from './progressive.js';
+import type { StreamInput } from './stream-input.js';
 
 export type Decoded =
   | { kind: 'dct'; img: DctImage }
@@ -40,6 +42,12 @@ export interface PipelineOptions {
    * truncation or the pixel route — slower; what the evaluation compares the fast path with.
    */
   exact?: boolean;
+  /**
+   * DCT networks, progressive files: read every scan. By default only the scans that bring the
+   * frequencies the plan reads are decoded (DecodeOptions.skipScans): a large photo bound for
+   * 224 px needs each block's few lowest frequencies, which the first scans carry.
+   */
+  allScans?: boolean;
 }
 
 /** Geometry plans kept per model: enough for the sizes a page sees, bounded for long runs. */
@@ -58,13 +66,14 @@ export class InputPipeline {
     readonly rgbDecoder: RgbDecoder,
     private readonly gpuPrep?: typeof import('./webgpu.js'),
     private readonly exact = false,
+    private readonly allScans = false,
   ) {}
 
   static async create(geometry: InputGeometry, opts: PipelineOptions): Promise<InputPipeline> {
     const rgbDecoder = opts.rgbDecoder ?? (browserDecodeAvailable() ? 'browser' : 'wasm');
     if (rgbDecoder === 'browser' && !browserDecodeAvailable()) throw new TypeError("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
     const gpu = opts.webgpu && geometry.kind === 'dct' ? await import('./webgpu.js') : undefined;
-    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu, opts.exact ?? false);
+    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu, opts.exact ?? false, opts.allScans ?? false);
   }
 
   /** Input name → NHWC shape of one image, from the network's geometry. */
@@ -93,7 +102,8 @@ export class InputPipeline {
     // Raw int16 coefficients: the preparation dequantizes only what it reads (on WebGPU, in
     // the kernels), and the decoder stores only the frequencies the plan will read (what is
     // copied out of WebAssembly, and on WebGPU uploaded, is that much smaller).
-    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep: this.keepFor(bytes) }) };
+    const keep = this.keepFor(bytes);
+    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep, skipScans: !!keep && !this.allScans }) };
   }
 
   /**
@@ -145,10 +155,32 @@ export class InputPipeline {
       blocksX: Math.ceil(Math.ceil((h.width * c.h) / maxH) / 8),
       blocksY: Math.ceil(Math.ceil((h.height * c.v) / maxV) / 8),
     }));
-    const { plan } = this.planFor({ width: h.width, height: h.height, maxH, maxV, orientation: h.orientation, components }, false);
-    const keep = components.map(() => 8);
+    return this.keepForGeometry({ width: h.width, height: h.height, maxH, maxV, orientation: h.orientation, components });
+  }
+
+  /** Frequencies per component the plan for an image of this geometry reads (all 8 with `exact`). */
+  keepForGeometry(img: ImageGeometry): number[] | undefined {
+    if (this.exact) return undefined;
+    const { plan } = this.planFor(img, false);
+    const keep = img.components.map(() => 8);
     for (const p of plan.planes) keep[p.component] = p.n;
     return keep;
+  }
+
+  /**
+   * A file as its bytes arrive (see progressive.ts): the decoded file after each scan that
+   * changes the network's input, then at its end. Steps the consumer has not taken yet are
+   * replaced by newer ones (the latest wins); the final step is always delivered.
+   */
+  decodeProgressive(input: StreamInput, signal?: AbortSignal): AsyncGenerator<ProgressiveStep> {
+    return decodeProgressive(input, signal, {
+      kind: this.geometry.kind,
+      openStream: () => this.decoder.openStream({ ...this.limits, dequantize: false, skipScans: !this.exact && !this.allScans }),
+      keepFor: (h) => this.keepForGeometry(h),
+      decodeFile: (bytes, s) => this.decode(bytes, s),
+      maxBytes: this.limits.maxBytes,
+      maxPixels: this.limits.maxPixels,
+    });
   }
 
   /** The geometry plan of an image (least recently used ones dropped beyond PLAN_CACHE). */

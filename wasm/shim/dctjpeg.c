@@ -924,8 +924,10 @@ __attribute__((noinline)) static int stream_step(dct_session *s, double max_pixe
     do {
       rc = consume_scans(s, TRUE);
       /* the last scan: no image of its own when the EOI is already here (EV_END has it) */
-    } while (rc == JPEG_SCAN_COMPLETED && s->src.pub.bytes_in_buffer >= 2 &&
-             s->src.pub.next_input_byte[0] == 0xFF && s->src.pub.next_input_byte[1] == JPEG_EOI);
+    } while (rc == JPEG_SCAN_COMPLETED &&
+             (cinfo->unread_marker == JPEG_EOI ||
+              (s->src.pub.bytes_in_buffer >= 2 && s->src.pub.next_input_byte[0] == 0xFF &&
+               s->src.pub.next_input_byte[1] == JPEG_EOI)));
     if (rc == JPEG_SUSPENDED) return EV_NEED_BYTES;
     if (rc == JPEG_REACHED_EOI) {
       s->stage = STAGE_DONE;
@@ -946,7 +948,9 @@ __attribute__((noinline)) static int stream_pack(dct_session *s, double unused)
   s->snap = (JCOEF *)malloc(packed_size(s, s->sink) * sizeof(JCOEF));
   if (!s->snap) fail((j_common_ptr)&s->cinfo, DCT_KIND_LIMIT, DCT_LIMIT_MEMORY, 0, "out of memory for a snapshot");
   pack_planes(s, s->sink, s->snap, s->flags);
-  s->info[I_BYTES] = (int32_t)(s->src.pushed - (s->src.eoi_added ? 0 : s->src.pub.bytes_in_buffer));
+  /* (a marker the entropy decoder has read but libjpeg not yet processed is not part of the scan) */
+  s->info[I_BYTES] = (int32_t)(s->src.pushed - (s->src.eoi_added ? 0 : s->src.pub.bytes_in_buffer) -
+                               (s->cinfo.unread_marker && !s->src.eoi_added ? 2 : 0));
   s->info[I_CUT] = s->src.eoi_added;
   return 0;
 }

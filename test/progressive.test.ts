@@ -1,0 +1,142 @@
+// classifyProgressive() in Node with the shipped networks: a verdict per scan equal to classify()
+// of the file cut there, one verdict for a sequential file, streams cut short, aborted midway or
+// over a limit, every input kind; and classify()'s early stop on a large progressive photo.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CorruptJpegError, JpegLimitError, cutAt, load, readJpegHeader, scanEnds, type DctVisionModel, type ProgressiveClassification, type StreamInput } from '../src/index.js';
+import { imagenetteSample } from './helpers/fixtures.js';
+import { root } from './helpers/paths.js';
+import { progressiveCopy } from './helpers/progressive.js';
+
+const modelUrl = (id: string) => pathToFileURL(join(root, 'models', id) + '/');
+let dct: DctVisionModel;
+let rgb: DctVisionModel;
+beforeAll(async () => {
+  dct = await load('late-concat', { modelUrl: modelUrl('late-concat') });
+  rgb = await load('rgb-resnet50', { modelUrl: modelUrl('rgb-resnet50') });
+});
+afterAll(() => {
+  dct?.dispose();
+  rgb?.dispose();
+});
+
+const source = imagenetteSample(3).find((f) => f.includes('n03028079') && readJpegHeader(new Uint8Array(readFileSync(f))).sampling.length === 3)!;
+const bytes = progressiveCopy(source);
+const ends = scanEnds(bytes);
+
+/** The file in the given pieces, each after the consumer had time to take the previous verdict. */
+async function* pieces(cuts: number[], data = bytes): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for (const c of [...cuts, data.length]) {
+    if (c > at) yield data.slice(at, c);
+    at = c;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function all(model: DctVisionModel, input: StreamInput, opts = {}): Promise<ProgressiveClassification[]> {
+  const out: ProgressiveClassification[] = [];
+  for await (const v of model.classifyProgressive(input, opts)) out.push(v);
+  return out;
+}
+
+const probs = (v: { predictions: { className: string; probability: number }[] }) =>
+  Object.fromEntries(v.predictions.map((p) => [p.className, Number(p.probability.toFixed(4))]));
+
+describe.each([['late-concat'], ['rgb-resnet50']])('%s: a progressive file, scan by scan', (id) => {
+  const model = () => (id === 'rgb-resnet50' ? rgb : dct);
+
+  it('each verdict is classify() of the file cut at its scan; the last is the whole file’s', async () => {
+    // one piece per scan and a slow consumer: verdicts may be skipped (the newest wins), never wrong
+    const got = await all(model(), pieces(ends));
+    expect(got.length).toBeGreaterThanOrEqual(3);
+    for (const v of got.slice(0, -1)) {
+      expect(v.final).toBe(false);
+      expect(v.bytes).toBeLessThanOrEqual(ends[v.scans - 1] + 2);
+      expect(probs(v), `after scan ${v.scans}`).toEqual(probs(await model().classify(cutAt(bytes, ends[v.scans - 1]))));
+    }
+    const last = got.at(-1)!;
+    expect([last.final, last.complete, last.scans]).toEqual([true, true, ends.length]);
+    expect(probs(last)).toEqual(probs(await model().classify(bytes)));
+    expect(last.timings.total).toBeGreaterThanOrEqual(got[0].timings.total);
+  });
+
+  it('a stream that stops inside scan 6 ends with the verdict of scan 5 (complete: false)', async () => {
+    const cut = bytes.subarray(0, ends[4] + Math.floor((ends[5] - ends[4]) / 2));
+    const got = await all(model(), pieces(ends.filter((e) => e < cut.length), cut));
+    const last = got.at(-1)!;
+    expect([last.final, last.complete, last.scans]).toEqual([true, false, 5]);
+    expect(probs(last)).toEqual(probs(await model().classify(cutAt(bytes, ends[4]))));
+  });
+});
+
+describe('inputs, sequential files, faults', () => {
+  it('a sequential file gives one verdict: classify()’s', async () => {
+    const baseline = new Uint8Array(readFileSync(source));
+    const got = await all(dct, pieces([100, 2000, 5000], baseline));
+    expect(got.map((v) => [v.final, v.complete])).toEqual([[true, true]]);
+    expect(probs(got[0])).toEqual(probs(await dct.classify(baseline)));
+  });
+
+  it('takes a Response, a ReadableStream, a Blob, bytes and a file URL', async () => {
+    const want = probs(await dct.classify(bytes));
+    const stream = () => new ReadableStream<Uint8Array>({ start(c) { for (let i = 0; i < bytes.length; i += 1000) c.enqueue(bytes.slice(i, i + 1000)); c.close(); } });
+    for (const input of [new Response(stream()), stream(), new Blob([bytes as BlobPart]), bytes, pathToFileURL(join(root, 'build/progressive-tests', `${source.split('/').at(-2)}-${source.split('/').at(-1)}.jpg`))]) {
+      const got = await all(dct, input);
+      expect(probs(got.at(-1)!)).toEqual(want);
+    }
+  });
+
+  it('an abort midway rejects with its reason and leaves the model working', async () => {
+    const ac = new AbortController();
+    const seen: ProgressiveClassification[] = [];
+    const run = (async () => {
+      for await (const v of dct.classifyProgressive(pieces(ends), { signal: ac.signal })) {
+        seen.push(v);
+        if (seen.length === 2) ac.abort(new Error('user left'));
+      }
+    })();
+    await expect(run).rejects.toThrow('user left');
+    expect(seen.length).toBe(2);
+    expect(probs((await all(dct, bytes)).at(-1)!)).toEqual(probs(await dct.classify(bytes)));
+  });
+
+  it('maxBytes passed mid-stream: JpegLimitError after the verdicts before it', async () => {
+    const limited = await load('late-concat', { modelUrl: modelUrl('late-concat'), limits: { maxBytes: ends[5] + 10 } });
+    try {
+      const seen: ProgressiveClassification[] = [];
+      await expect((async () => { for await (const v of limited.classifyProgressive(pieces(ends))) seen.push(v); })()).rejects.toBeInstanceOf(JpegLimitError);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((v) => v.bytes <= ends[5] + 10)).toBe(true);
+    } finally {
+      limited.dispose();
+    }
+  });
+
+  it('not a JPEG, and a stream that stops inside the first scan: typed errors', async () => {
+    await expect(all(dct, pieces([10], new Uint8Array(3000).fill(7)))).rejects.toThrow(/JPEG/);
+    await expect(all(dct, pieces([], bytes.subarray(0, ends[0] - 20)))).rejects.toBeInstanceOf(CorruptJpegError);
+    await expect(all(rgb, pieces([], bytes.subarray(0, ends[0] - 20)))).rejects.toBeInstanceOf(CorruptJpegError);
+  });
+});
+
+describe('classify() of a large progressive photo reads only the scans the network can use', () => {
+  it('2000×1500: the same answer as with every scan, and scans skipped', async () => {
+    const big = join(root, 'build/progressive-tests/big-2000.jpg');
+    execFileSync('bash', ['-c', `[ -f ${big} ] || convert ${source} -resize 2000x1500! ppm:- | cjpeg -quality 85 -progressive > ${big}`]);
+    const file = new Uint8Array(readFileSync(big));
+    const every = await load('late-concat', { modelUrl: modelUrl('late-concat'), allScans: true });
+    try {
+      const [a, b] = [await dct.classify(file), await every.classify(file)];
+      expect(a.predictions[0].className).toBe(b.predictions[0].className);
+      expect(Math.abs(a.predictions[0].probability - b.predictions[0].probability)).toBeLessThan(0.05);
+      const skipped = (await dct['decoder'].decode(file, { keep: [2, 2, 2], skipScans: true })).skippedScans;
+      expect(skipped).toBeGreaterThan(0);
+    } finally {
+      every.dispose();
+    }
+  });
+});
