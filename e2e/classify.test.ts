@@ -11,6 +11,8 @@ import { badFixtures, imagenetteSample, validFixtures } from '../test/helpers/fi
 import { imagenetteVal, root } from '../test/helpers/paths.js';
 import { shippedModels } from '../test/helpers/shipped.js';
 import { buildPages, launchChromium, serve, type StaticServer } from './helpers/browser.js';
+import { progressiveCopy } from '../test/helpers/progressive.js';
+import { readJpegHeader } from '../src/index.js';
 
 const out = join(root, 'build/e2e-classify');
 let server: StaticServer;
@@ -36,6 +38,7 @@ beforeAll(async () => {
   mkdirSync(join(out, 'img'), { recursive: true });
   images.forEach((p, i) => writeFileSync(join(out, 'img', `${i}.jpg`), withOrientation(new Uint8Array(readFileSync(p)), (i % 8) + 1)));
   badFixtures().forEach((f, i) => writeFileSync(join(out, 'img', `bad${i}.jpg`), f.bytes));
+  writeFileSync(join(out, 'img', 'progressive.jpg'), progressiveCopy(imagenetteSample(3).find((f) => f.includes('n03028079') && readJpegHeader(new Uint8Array(readFileSync(f))).sampling.length === 3)!));
   server = await serve(out);
   browser = await launchChromium({ webgpu: true });
   page = await browser.newPage();
@@ -152,4 +155,33 @@ describe('public API in Chromium', () => {
       expect(s.gpuAllocated).toBe(r.samples[0].gpuAllocated);
     }
   }, 300_000);
+});
+
+describe('classifyProgressive() in Chromium: a fetch Response streamed one scan at a time', () => {
+  // the DCT network: the decoder's stream in a Web Worker; the RGB baseline: the browser's own decoder on each cut
+  it.each([
+    ['late-concat', 'wasm'],
+    ['rgb-resnet50', 'wasm'],
+  ] as const)('%s on %s: each verdict is classify() of the file cut at its scan, the last the whole file’s', async (id, backend) => {
+    const r = await page.evaluate(([i, b]) => window.api.progressive(i, b, '/img/progressive.jpg', '/models/'), [id, backend] as const);
+    expect(r.backend).toBe(backend);
+    expect(r.error).toBeUndefined();
+    expect(r.verdicts.length).toBeGreaterThanOrEqual(3);
+    for (const v of r.verdicts) {
+      expect(v.top, `after scan ${v.scans}`).toBe(v.cut.top);
+      expect(Math.abs(v.p - v.cut.p)).toBeLessThan(1e-3);
+    }
+    const last = r.verdicts.at(-1)!;
+    expect([last.final, last.complete, last.scans]).toEqual([true, true, r.scans]);
+  });
+
+  it('a stream that stops inside scan 6 ends with scan 5’s verdict; an abort after two verdicts rejects and the model goes on', async () => {
+    const cut = await page.evaluate(() => window.api.progressive('late-concat', 'wasm', '/img/progressive.jpg', '/models/', { stopInside: 6 }));
+    expect(cut.error).toBeUndefined();
+    expect([cut.verdicts.at(-1)!.final, cut.verdicts.at(-1)!.complete, cut.verdicts.at(-1)!.scans]).toEqual([true, false, 5]);
+    const aborted = await page.evaluate(() => window.api.progressive('late-concat', 'wasm', '/img/progressive.jpg', '/models/', { abortAfter: 2 }));
+    expect(aborted.error).toBe('AbortError');
+    expect(aborted.verdicts.length).toBe(2);
+    expect(aborted.after).toBe(cut.after);
+  });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { load, type BackendName, type DctVisionModel } from '../../src/index.js';
+import { cutAt, load, scanEnds, type BackendName, type DctVisionModel } from '../../src/index.js';
 
 const models = new Map<string, DctVisionModel>();
 
@@ -91,10 +91,48 @@ async function longRun(id: string, backend: BackendName, urls: string[], n: numb
   return { samples, p50: times[Math.floor(n / 2)], p99: times[Math.floor(n * 0.99)] };
 }
 
+/**
+ * classifyProgressive() on a file delivered one scan at a time (a ReadableStream fed with a pause
+ * after each scan), or cut inside scan `stopInside`, or aborted after `abortAfter` verdicts;
+ * beside each verdict, classify() of the file cut at that verdict's scan.
+ */
+async function progressive(id: string, backend: BackendName, url: string, base: string, opt: { stopInside?: number; abortAfter?: number } = {}) {
+  const m = await get(id, backend, undefined, base);
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const ends = scanEnds(bytes);
+  const stop = opt.stopInside ? ends[opt.stopInside - 2] + Math.floor((ends[opt.stopInside - 1] - ends[opt.stopInside - 2]) / 2) : bytes.length;
+  const cuts = [...ends.filter((e) => e < stop), stop];
+  const body = new ReadableStream<Uint8Array>({
+    async start(c) {
+      let at = 0;
+      for (const e of cuts) {
+        c.enqueue(bytes.slice(at, e));
+        at = e;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      c.close();
+    },
+  });
+  const ac = new AbortController();
+  const verdicts: { scans: number; bytes: number; final: boolean; complete: boolean; top: string; p: number; cut: { top: string; p: number } }[] = [];
+  let error: string | undefined;
+  try {
+    for await (const v of m.classifyProgressive(new Response(body), { signal: ac.signal })) {
+      const cut = (await m.classify(v.complete ? bytes : cutAt(bytes, ends[v.scans - 1]))).predictions[0];
+      verdicts.push({ scans: v.scans, bytes: v.bytes, final: v.final, complete: v.complete, top: v.predictions[0].className, p: v.predictions[0].probability, cut: { top: cut.className, p: cut.probability } });
+      if (verdicts.length === opt.abortAfter) ac.abort(new DOMException('stopped', 'AbortError'));
+    }
+  } catch (e) {
+    error = (e as Error).name;
+  }
+  const after = (await m.classify(bytes)).predictions[0].className; // the model still works
+  return { verdicts, error, after, scans: ends.length, backend: m.backend };
+}
+
 declare global {
   interface Window {
-    api: { logits: typeof logits; classify: typeof classify; overLimit: typeof overLimit; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends };
+    api: { logits: typeof logits; classify: typeof classify; overLimit: typeof overLimit; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends; progressive: typeof progressive };
   }
 }
-window.api = { logits, classify, overLimit, longRun, imgVsUrl, twoBackends };
+window.api = { logits, classify, overLimit, longRun, imgVsUrl, twoBackends, progressive };
 document.body.dataset.ready = '1';
