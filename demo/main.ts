@@ -8,6 +8,7 @@ import { isolationNote, registerServiceWorker } from './isolation.js';
 import { failCard, fillCard, imageSection, pendingCard } from './cards.js';
 import { networkLuma } from './dct-view.js';
 import { getModel, modelsBase, networks, onModelState, pool } from './models.js';
+import { pacedStreams, progressCard, progressivePainter } from './slow.js';
 
 // The service worker: offline after the first visit, and cross-origin isolation (threads) on
 // hosts that cannot send the headers. Only in the built site: the dev server sends the headers
@@ -128,6 +129,7 @@ let lastInputs: Uint8Array[] = [];
  * baseline decodes pixels from the file itself. Returns whether the file could be read.
  */
 async function classifyFile(name: string, bytes: Uint8Array): Promise<boolean> {
+  if (slow.checked) return classifyWhileArriving(name, bytes, Number(slowRate.value));
   let img;
   const t0 = performance.now();
   try {
@@ -157,6 +159,52 @@ async function classifyFile(name: string, bytes: Uint8Array): Promise<boolean> {
       failCard(n.card, e as Error, modelsBase);
     }
   }
+  root.dataset.done = '1';
+  return true;
+}
+
+const slow = $<HTMLInputElement>('slow');
+const slowRate = $<HTMLSelectElement>('slow-rate');
+
+/**
+ * Slow-network mode: the file arrives at `rate` bit/s (every network reads the same paced
+ * packets) and each card shows the verdicts as they come; the picture is painted from the bytes
+ * so far. The models are loaded before the clock starts, so the times are the transfer's and the
+ * networks' own.
+ */
+async function classifyWhileArriving(name: string, bytes: Uint8Array, rate: number): Promise<boolean> {
+  let img;
+  try {
+    img = await pool.decode(bytes.slice(), { dequantize: false });
+  } catch (e) {
+    message(explain(name, e as Error), 'error');
+    return false;
+  }
+  const { root, cards } = imageSection(name, '', img, await networkLuma(pool, img));
+  root.dataset.rate = String(rate);
+  results.prepend(root);
+  if (!img.progressive) message(`${name} is a sequential (baseline) JPEG: it can only be classified once all of it has arrived.`);
+  const list = selected().map((n) => ({ ...n, card: pendingCard(n.id, n.title) }));
+  for (const n of list) cards.append(n.card);
+  const models = await Promise.all(list.map((n) => getModel(n.id).catch((e: Error) => e)));
+  const paint = progressivePainter(root.querySelector<HTMLImageElement>('.image-head img')!, bytes);
+  const streams = pacedStreams(bytes, rate, list.length, paint);
+  const t0 = performance.now();
+  await Promise.all(
+    list.map(async (n, i) => {
+      const model = models[i];
+      if (model instanceof Error) {
+        failCard(n.card, model, modelsBase);
+        return void streams[i].cancel().catch(() => {});
+      }
+      let count = 0;
+      try {
+        for await (const v of model.classifyProgressive(streams[i])) progressCard(n.card, model, v, bytes.length, ++count, t0);
+      } catch (e) {
+        failCard(n.card, e as Error, modelsBase);
+      }
+    }),
+  );
   root.dataset.done = '1';
   return true;
 }
@@ -228,7 +276,8 @@ fetch(new URL('samples/samples.json', location.href))
       img.src = sampleUrl(s.file).href;
       img.alt = s.label;
       b.append(img);
-      b.addEventListener('click', () => enqueue([{ name: s.file, bytes: () => fetchBytes(sampleUrl(s.file)) }]));
+      // in slow-network mode, the sample's progressive copy (jpegtran -progressive: the same coefficients)
+      b.addEventListener('click', () => enqueue([{ name: s.file, bytes: () => fetchBytes(sampleUrl(slow.checked ? `progressive/${s.file}` : s.file)) }]));
       $('samples').append(b);
     }
   })

@@ -1,11 +1,13 @@
 /** The demo's models: loaded on first use with progress, cached, shared decoder pool. */
-import { DecoderPool, baselineId, load, specDocument, type DctVisionModel } from '../src/index.js';
+import { BACKEND_ORDER, DecoderPool, baselineId, load, specDocument, type BackendName, type DctVisionModel } from '../src/index.js';
 import paper from '../src/engine/paper.json';
 
 export const pool = new DecoderPool();
 const params = new URLSearchParams(location.search);
 /** Where the weights are: ?models=<url> or the site's models/ folder. */
 export const modelsBase = new URL(params.get('models') ?? 'models/', location.href);
+/** ?backend=webgpu|webgl|wasm|cpu runs every network there (default: the best this browser offers). */
+const backend = (BACKEND_ORDER as readonly string[]).includes(params.get('backend') ?? '') ? (params.get('backend') as BackendName) : undefined;
 
 export const networks = Object.keys(specDocument.networks).map((id) => ({ id, title: specDocument.networks[id].title ?? id }));
 /** The network the others are compared with (marked in networks.json). */
@@ -34,6 +36,7 @@ export function getModel(id: string): Promise<DctVisionModel> {
       load(id, {
         modelUrl: new URL(`${id}/`, modelsBase),
         decoder: pool,
+        backend,
         cache: true,
         onProgress: (progress) => emit(id, { state: 'loading', progress }),
       }),

@@ -331,6 +331,35 @@ describe('demo (built site)', () => {
     }
   }, 600_000);
 
+  // (on the WASM backend: SwiftShader's WebGPU takes seconds per verdict, a GPU or the CPU tens of milliseconds)
+  it('slow-network mode: a sample streamed at 32 kbit/s as a progressive JPEG; verdicts while it arrives, the last one the evaluated class (screenshot saved)', async () => {
+    if (!('late-concat' in shipped && 'rgb-resnet50' in shipped)) return expect(Object.keys(shipped)).toEqual([]);
+    const { page, errors } = await open(plain, browser, '?models=shipped/&backend=wasm');
+    await keepOnly(page, ['late-concat', 'rgb-resnet50']);
+    await page.check('[data-testid="slow-toggle"]');
+    await page.selectOption('[data-testid="slow-rate"]', '32000');
+    await page.waitForSelector('[data-testid="sample"] img');
+    const file = await page.$eval('[data-testid="sample"] img', (e) => (e as HTMLImageElement).src.split('/').pop()!);
+    await page.click('[data-testid="sample"]');
+    const card = (id: string) => `[data-testid="image-result"][data-file="${file}"] [data-testid="result-card"][data-variant="${id}"]`;
+    // mid-way: verdicts from part of the bytes, the picture painted from the scans so far
+    await page.waitForSelector(`${card('late-concat')}[data-state="streaming"][data-verdicts="3"]`, { timeout: 120_000 });
+    mkdirSync(join(root, 'build/screenshots'), { recursive: true });
+    await page.locator(`[data-testid="image-result"][data-file="${file}"]`).screenshot({ path: join(root, 'build/screenshots/demo-slow-network.png') });
+    await doneSection(page, file);
+    const size = readFileSync(join(root, 'public/samples/progressive', file)).length;
+    for (const id of ['late-concat', 'rgb-resnet50']) {
+      const c = await page.$eval(card(id), (e) => ({ final: (e as HTMLElement).dataset.final, share: (e as HTMLElement).dataset.share, verdicts: (e as HTMLElement).dataset.verdicts, top1: e.querySelector<HTMLElement>('[data-testid="top1"]')?.dataset.class, line: e.querySelector('[data-testid="stream-progress"]')?.textContent }));
+      expect([c.final, c.share], id).toEqual(['complete', '100']);
+      expect(Number(c.verdicts), id).toBeGreaterThanOrEqual(2);
+      expect(c.top1, id).toBe(shipped[id].demo_samples[file]);
+      expect(c.line).toMatch(/100% of the bytes · final verdict · verdict \d+ at [\d.]+ s/);
+    }
+    expect(await page.getAttribute(`[data-testid="image-result"][data-file="${file}"] .image-head img`, 'data-bytes')).toBe(String(size));
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
   it('without WebGPU the page says so and names the fallback that runs', async () => {
     const noGpu = await launchChromium({ webgpu: false });
     try {
