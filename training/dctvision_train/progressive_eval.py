@@ -54,26 +54,38 @@ def progressive_copies(files, script, out_dir):
             part = out_dir / f"{prog.stem}.s{k}.jpg"
             if not part.exists():
                 part.write_bytes(data[:end] + b"\xff\xd9")
-            per_file.append((part, (end + 2) / len(data)))
-        per_file.append((prog, 1.0))
+            per_file.append((part, (end + 2) / len(data), end + 2))
+        per_file.append((prog, 1.0, len(data)))
         cuts.append(per_file)
     return cuts
 
 
-def top1_per_scan(model_dir, cuts, labels):
-    """[scans] top-1 over the files (a cut the library refuses counts as wrong)."""
+def predictions_per_scan(model_dir, cuts):
+    """[files][scans] top-1 class of each cut (-1 where the library refuses it)."""
     model, _ = load_exported(model_dir)
     scans = len(cuts[0])
     flat = [c[k][0] for c in cuts for k in range(scans)]
-    hits = []
+    preds = []
     with torch.no_grad():
-        start = 0
         for x, ok in library_inputs(flat, model_dir=model_dir, batch=64):
-            y = model(x).argmax(1)
-            want = torch.tensor([int(labels[(start + i) // scans]) for i in range(len(y))])
-            hits += (ok & (y == want)).tolist()
-            start += len(y)
-    return [round(sum(hits[k::scans]) / len(cuts), 4) for k in range(scans)]
+            preds += model(x).argmax(1).masked_fill(~ok, -1).tolist()
+    return [preds[i * scans:(i + 1) * scans] for i in range(len(cuts))]
+
+
+def summary(preds, labels, cuts, rate):
+    """Top-1 after each scan; and per file, the first scan from which the verdict no longer changes:
+    the median share of bytes it needs and the median time to it at `rate` bit/s (transfer alone)."""
+    scans = len(preds[0])
+    top1 = [round(sum(p[k] == int(y) for p, y in zip(preds, labels)) / len(preds), 4) for k in range(scans)]
+    stable = []
+    for p, c in zip(preds, cuts):
+        k = scans - 1
+        while k > 0 and p[k - 1] == p[-1]:
+            k -= 1
+        stable.append((c[k][1], c[k][2]))
+    share = statistics.median(s for s, _ in stable)
+    ms = statistics.median(b * 8 / rate * 1000 for _, b in stable)
+    return dict(top1=top1, stable_bytes_share=round(share, 4), stable_ms=round(ms, 1))
 
 
 def main(argv=None):
@@ -83,6 +95,7 @@ def main(argv=None):
     p.add_argument("--limit-per-class", type=int, default=30)
     p.add_argument("--script", choices=sorted(SCRIPTS), default="libjpeg")
     p.add_argument("--json", default=None, help="write the table here")
+    p.add_argument("--rate", type=float, default=2e6, help="bit/s for the time to a verdict no later scan changes")
     args = p.parse_args(argv)
     use_all_cores()
     models = [Path(m).resolve() for m in args.models] if args.models else sorted(d for d in (ROOT / "models").iterdir() if (d / "model.json").exists())
@@ -97,13 +110,16 @@ def main(argv=None):
     if len(scans) != 1:
         raise SystemExit(f"files with different scan counts {sorted(scans)}")
     fractions = [round(statistics.median(c[k][1] for c in cuts), 4) for k in range(len(cuts[0]))]
-    rows = {}
+    rows, stable = {}, {}
+    print(f"{'scan':>24} " + " ".join(f"{k + 1:>6}" for k in range(len(fractions))) + f"   stable verdict (bytes, ms at {args.rate / 1e6:g} Mbit/s)")
     for m in models:
-        name = json.loads((m / "model.json").read_text()).get("name", m.name) if (m / "model.json").exists() else m.name
-        rows[str(m.relative_to(ROOT) if m.resolve().is_relative_to(ROOT) else m)] = top1 = top1_per_scan(m, cuts, labels)
-        print(f"{name:>22} " + " ".join(f"{t:6.1%}" for t in top1), flush=True)
-    print(f"{'bytes (median)':>22} " + " ".join(f"{f:6.0%}" for f in fractions))
+        key = str(m.relative_to(ROOT) if m.resolve().is_relative_to(ROOT) else m)
+        s = summary(predictions_per_scan(m, cuts), labels, cuts, args.rate)
+        rows[key], stable[key] = s["top1"], dict(bytes_share=s["stable_bytes_share"], ms=s["stable_ms"])
+        print(f"{key:>24} " + " ".join(f"{t:6.1%}" for t in s["top1"]) + f"   {s['stable_bytes_share']:.0%}, {s['stable_ms']:.0f} ms", flush=True)
+    print(f"{'bytes (median)':>24} " + " ".join(f"{f:6.0%}" for f in fractions))
     result = dict(script=args.script, scans=len(fractions), files=len(files), bytes_median=fractions, top1=rows,
+                  stable_verdict=stable, rate_bits_per_s=args.rate,
                   made_by="jpegtran " + ("-progressive" if SCRIPTS[args.script] is None else "-scans") + ", cut after each scan + EOI",
                   command="cd training && python3 -m dctvision_train.progressive_eval " + " ".join(sys.argv[1:]))
     if args.json:

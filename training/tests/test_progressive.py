@@ -36,3 +36,14 @@ class ProgressiveCuts(unittest.TestCase):
         self.assertTrue(bool((s[:, :, 0] < ABSENT).all()))  # every cut has had its DC scan
         self.assertGreater(len({tuple(r.flatten().tolist()) for r in s}), 30)
         self.assertTrue(bool((s[:, 0, 1:] == ABSENT).all(dim=1).any()))  # some are DC only
+
+
+class StableVerdict(unittest.TestCase):
+    def test_the_first_scan_from_which_the_verdict_stays(self):
+        from dctvision_train.progressive_eval import summary
+        cuts = [[(None, 0.1, 100), (None, 0.5, 500), (None, 1.0, 1000)]] * 3
+        preds = [[1, 2, 2], [2, 2, 2], [2, 1, 2]]  # stable from scan 2, 1 and 3
+        s = summary(preds, torch.tensor([2, 2, 1]), cuts, rate=8000)
+        self.assertEqual(s["top1"], [round(1 / 3, 4), round(2 / 3, 4), round(2 / 3, 4)])
+        self.assertEqual(s["stable_bytes_share"], 0.5)
+        self.assertEqual(s["stable_ms"], 500.0)  # 500 bytes at 8,000 bit/s
