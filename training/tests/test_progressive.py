@@ -44,6 +44,6 @@ class StableVerdict(unittest.TestCase):
         cuts = [[(None, 0.1, 100), (None, 0.5, 500), (None, 1.0, 1000)]] * 3
         preds = [[1, 2, 2], [2, 2, 2], [2, 1, 2]]  # stable from scan 2, 1 and 3
         s = summary(preds, torch.tensor([2, 2, 1]), cuts, rate=8000)
-        self.assertEqual(s["top1"], [round(1 / 3, 4), round(2 / 3, 4), round(2 / 3, 4)])
+        self.assertEqual(s["top1"], [round(1 / 3, 4), 1.0, round(2 / 3, 4)])
         self.assertEqual(s["stable_bytes_share"], 0.5)
         self.assertEqual(s["stable_ms"], 500.0)  # 500 bytes at 8,000 bit/s
