@@ -103,14 +103,41 @@ let slowest = 0;
 let heapHigh = 0;
 const regressions = join(root, 'test/fuzz-regressions');
 
+/**
+ * The input as a stream, in chunks of `options.chunk` bytes: it must end in an 'end' event or a
+ * typed 'error' event ('ok' or the error's name); anything thrown is a crash.
+ */
+function streamOne(b, { chunk, ...options }) {
+  const stream = decoder.openStream(options);
+  try {
+    let last;
+    for (let at = 0; at < b.length || at === 0; at += chunk) {
+      const events = stream.push(b.subarray(at, at + chunk), at + chunk >= b.length);
+      last = events.at(-1) ?? last;
+      if (last?.type === 'error' || last?.type === 'end') break;
+    }
+    if (last?.type === 'end') return 'ok';
+    if (last?.type === 'error') {
+      if (!typed.has(last.error.name)) throw last.error;
+      return last.error.name;
+    }
+    throw new Error(`the stream ended with neither an image nor an error (${last?.type})`);
+  } finally {
+    stream.close();
+  }
+}
+
 /** Runs one input; returns the failure text (crash or hang) or undefined. */
 function runOne(b, op, options) {
   const start = performance.now();
   let outcome;
   let failure;
   try {
-    op === 'rgb' ? decoder.decodeRgb(b, options) : decoder.decode(b, options);
-    outcome = 'ok';
+    if (op === 'stream') outcome = streamOne(b, options);
+    else {
+      op === 'rgb' ? decoder.decodeRgb(b, options) : decoder.decode(b, options);
+      outcome = 'ok';
+    }
   } catch (e) {
     outcome = e.name;
     if (!typed.has(e.name)) failure = `crash: ${e.name}: ${e.message}`;
@@ -143,10 +170,17 @@ for (let it = 0; it < iterations; it++) {
     b = mutators[m](b);
     if (b.length > 4e6) b = b.subarray(0, 4e6);
   }
-  const op = rand() < 0.15 ? 'rgb' : 'dct';
-  // half the coefficient decodes store only the low frequencies (the CPU pipeline's compact planes)
+  const r = rand();
+  const op = r < 0.15 ? 'rgb' : r < 0.35 ? 'stream' : 'dct';
+  // half the coefficient decodes store only the low frequencies (the CPU pipeline's compact
+  // planes), most of those reading only the scans those need (classify()'s early stop)
   const keep = () => (rand() < 0.5 ? undefined : [[2, 2, 2], [1, 4, 4], [4, 2, 2], [1, 1, 1]][int(4)]);
-  const options = op === 'rgb' ? { scale: [1, 0.5, 0.25, 0.125][int(4)] } : { dequantize: rand() < 0.5, strict: rand() < 0.8, keep: keep() };
+  const dct = () => {
+    const k = keep();
+    return { dequantize: rand() < 0.5, strict: rand() < 0.8, keep: k, skipScans: !!k && rand() < 0.7 };
+  };
+  const options =
+    op === 'rgb' ? { scale: [1, 0.5, 0.25, 0.125][int(4)] } : op === 'stream' ? { ...dct(), chunk: [1, 7, 100, 1460, 65536][int(5)] } : dct();
   const failure = runOne(b, op, options);
   if (failure) {
     mkdirSync(regressions, { recursive: true });

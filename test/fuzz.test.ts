@@ -33,7 +33,14 @@ describe('decoder fuzzing', () => {
       const bytes = new Uint8Array(gunzipSync(readFileSync(join(dir, f))));
       const t0 = performance.now();
       try {
-        meta.op === 'rgb' ? decoder.decodeRgb(bytes, meta.options) : decoder.decode(bytes, meta.options);
+        if (meta.op === 'stream') {
+          const { chunk: _, ...options } = meta.options;
+          const s = decoder.openStream(options);
+          const last = s.push(bytes, true).at(-1);
+          s.close();
+          if (last?.type === 'error') throw last.error;
+          expect(last?.type, f).toBe('end');
+        } else meta.op === 'rgb' ? decoder.decodeRgb(bytes, meta.options) : decoder.decode(bytes, meta.options);
       } catch (e) {
         expect(typed, f).toContain((e as Error).name);
       }
