@@ -58,6 +58,15 @@ describe('a progressive file fed in chunks', () => {
     expect(Array.from((last as { image: DctImage }).image.bands[0])).toEqual(new Array(64).fill(0));
   });
 
+  it('an arithmetic-coded progressive file (its decoder cannot suspend) gives its image once all of it is there', () => {
+    const f = validFixtures().find((x) => x.name === 'arithmetic-progressive')!;
+    const bytes = new Uint8Array(readFileSync(f.path));
+    const { events, error } = feed(bytes, 9);
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['header', 'end']);
+    expect(coefficients((events[1] as { image: DctImage }).image)).toEqual(coefficients(decoder.decode(bytes, { dequantize: false })));
+  });
+
   it('a baseline file gives one image, at the end', () => {
     const bytes = new Uint8Array(readFileSync(files[0]));
     const { events, error } = feed(bytes, 7);

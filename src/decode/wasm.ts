@@ -285,7 +285,9 @@ export class WasmDecodeStream {
     this.m._dct_stream_push(this.session, chunk.length, end ? 1 : 0);
     this.pushed += chunk.length;
     this.inputEnded = end;
-    return this.awaitingKeep ? [] : this.run();
+    // libjpeg's arithmetic decoder cannot suspend: such a file is decoded once all of it is here
+    if (this.awaitingKeep || (this.header?.arithmetic && !end)) return [];
+    return this.run();
   }
 
   /** After a 'header' event with `pauseAtHeader`: the frequencies to keep, then decoding goes on. */
@@ -293,7 +295,7 @@ export class WasmDecodeStream {
     if (!this.awaitingKeep) throw new TypeError('resume() comes after a header event with pauseAtHeader');
     this.awaitingKeep = false;
     this.m._dct_stream_keep(this.session, packKeep(keep));
-    return this.run();
+    return this.header?.arithmetic && !this.inputEnded ? [] : this.run();
   }
 
   close(): void {
@@ -324,9 +326,11 @@ export class WasmDecodeStream {
           return events;
         }
         if (this.options.keepAt) this.m._dct_stream_keep(this.session, packKeep(this.options.keepAt(this.header)));
+        if (this.header.arithmetic && !this.inputEnded) return events;
         continue;
       }
-      if (ev === EV.SCAN && !this.header?.progressive) continue; // a sequential file's components come one scan at a time
+      // a sequential file's components come one scan at a time; an arithmetic-coded file's scans all at the end
+      if (ev === EV.SCAN && (!this.header?.progressive || this.header.arithmetic)) continue;
       const info = this.m._dct_stream_snapshot(this.session);
       if (!info) return this.fail(this.lastError(), events);
       const image = readImage(this.m, this.session, infoBlock(this.m, info), this.dequantize);
