@@ -114,8 +114,7 @@ def main(argv=None):
     metrics = dict(
         network=ck["network"], width=ck["width"], classes=ck["classes"],
         top1=round(top1_ok, 6), top5=round(top5_ok, 6), val_images=len(files),
-        params=doc["params"], macs=doc["macs"], epochs=ck.get("epochs"), train_seconds=round(ck["train_seconds"], 1) if "train_seconds" in ck else None,
-        hardware=ck.get("hardware"), recipe=ck.get("recipe"), class_ids=class_ids,
+        params=doc["params"], macs=doc["macs"], **training_totals(ck), class_ids=class_ids,
         **({"repairs": ck["repairs"]} if ck.get("repairs") else {}),
         ts_top1_agreement=None if agreement is None else round(agreement, 6), ts_agreement_images=n_ts,
         ts_backend=ts["backend"] if n_ts else None, refused_files=refused, variants=variants, ci_sample=ci_sample, demo_samples=demo_samples,
@@ -125,6 +124,19 @@ def main(argv=None):
     )
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     print(f"wrote {out / 'metrics.json'}")
+
+
+def training_totals(ck):
+    """Epochs, seconds and recipe of the checkpoint's training; a fine-tune of a network of this
+    repository (`prior`) counts that network's training too and keeps its recipe beside its own."""
+    own = dict(epochs=ck.get("epochs"), train_seconds=round(ck["train_seconds"], 1) if "train_seconds" in ck else None,
+               hardware=ck.get("hardware"), recipe=ck.get("recipe"))
+    prior = ck.get("prior")
+    if not prior or own["epochs"] is None or prior.get("epochs") is None:
+        return own
+    return dict(epochs=prior["epochs"] + own["epochs"], train_seconds=round((prior.get("train_seconds") or 0) + (own["train_seconds"] or 0), 1),
+                hardware=prior.get("hardware") or own["hardware"], recipe=prior.get("recipe"),
+                fine_tune=dict(epochs=own["epochs"], train_seconds=own["train_seconds"], recipe=own["recipe"], source=ck.get("fine_tuned_from")))
 
 
 def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):

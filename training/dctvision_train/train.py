@@ -127,6 +127,10 @@ def new_run(network, recipe, folder, ranks, source=None):
         folded, doc = load_exported(source)
         run.start_from(folded, f"{doc['network']} ({Path(source).name}, {doc['classes']} classes)", folder.pixels,
                        keep_head=doc["classNames"] == folder.class_names)
+        shipped = Path(source) / "metrics.json"
+        if shipped.exists():  # the training behind it, so its metrics can count all of it
+            m = json.loads(shipped.read_text())
+            run.prior = {k: m.get(k) for k in ("epochs", "train_seconds", "hardware", "recipe")}
     return run
 
 

@@ -131,6 +131,7 @@ class Run:
         self.epoch, self.step, self.train_seconds = 0, 0, 0.0
         self.log, self.memory_format = [], None
         self.source = None  # the trained network a fine-tune started from
+        self.prior = None   # its own training (epochs, seconds, hardware), from its metrics.json
         if self.device.type == "cuda":
             self.set_memory_format("channels_last")
         self._wrap()
@@ -205,7 +206,7 @@ class Run:
                     model=self.model.state_dict(), opt=self.opt.state_dict(), gen=self.gen.get_state(),
                     torch_rng=torch.get_rng_state(), epoch=self.epoch, step=self.step,
                     train_seconds=self.train_seconds, log=self.log, memory_format=self.memory_format,
-                    source=self.source, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
+                    source=self.source, prior=self.prior, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
 
     @classmethod
     def from_state(cls, st, ranks=None):
@@ -218,7 +219,7 @@ class Run:
         else:  # another process layout: a fresh stream per process, continued from the epoch
             run.gen.manual_seed(st["recipe"]["seed"] * 1000 + 1 + run.ranks.rank + 7919 * st["epoch"])
         run.epoch, run.step, run.train_seconds = st["epoch"], st["step"], st["train_seconds"]
-        run.log, run.source = st["log"], st.get("source")
+        run.log, run.source, run.prior = st["log"], st.get("source"), st.get("prior")
         if st["memory_format"] and run.device.type == "cpu":
             run.set_memory_format(st["memory_format"])
         return run
@@ -240,6 +241,7 @@ class Run:
                     state_dict=half_weights(self.model.state_dict()),
                     epochs=self.epoch, steps=self.step, train_seconds=self.train_seconds, hardware="; ".join(hw),
                     recipe=describe(self.recipe), **({"fine_tuned_from": self.source} if self.source else {}),
+                    **({"prior": self.prior} if self.prior else {}),
                     torch=torch.__version__)
 
     @property
@@ -366,4 +368,6 @@ def describe(recipe):
                               + (f"; input BN variance floor {recipe['input_bn_floor']:g} in training as in inference"
                                  if recipe.get("input_bn_floor") else "; input BN trained without a variance floor")
                               + (f"; {recipe['sharp']:.0%} of the pictures of the 224 px epochs kept at their own pixels (flip only)"
-                                 if recipe.get("sharp") else "")))
+                                 if recipe.get("sharp") else "")
+                              + (f"; {recipe['partial']:.0%} of the pictures cut as a progressive file is after its first scans"
+                                 if recipe.get("partial") else "")))

@@ -3,15 +3,22 @@ one recipe, each evaluated and exported into models/<id>/ when it finishes.
 
   python3 -m dctvision_train.zoo --budget-minutes 140 --commit
   python3 -m dctvision_train.zoo --status
+  python3 -m dctvision_train.zoo --progressive --commit   # teach the shipped ones progressive cuts
 
 Each network trains in OUT/<id>/ (default training/checkpoints/<id>/) exactly as
 `train --network <id> --out OUT/<id>` would: a run stopped by the budget leaves its
 resume.pt there (with --commit, committed, so a fresh clone continues it) and the next zoo
 run continues it; a finished one gets last.pt and log.jsonl, is evaluated and exported by
 evaluate.py into models/<id>/ (metrics.json from the full val split), and with --commit the
-exported folder and docs/MODELS.md's regenerated table are committed at once."""
+exported folder and docs/MODELS.md's regenerated table are committed at once.
+
+--progressive fine-tunes each shipped network from models/<id> with the PROGRESSIVE recipe
+(train --progressive) in OUT/progressive/<id>/; the result replaces models/<id> only if its
+full-val top-1 is at most 0.3 points below the shipped one's (else it stays in the run folder,
+and the zoo says so)."""
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +27,7 @@ from pathlib import Path
 import torch
 
 from .train import Folder, add_recipe_args, fit, overrides, resume_or_new, use_all_cores
-from .trainer import RECIPE, Ranks, epochs_of
+from .trainer import PROGRESSIVE, RECIPE, Ranks, epochs_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "deconvolution-rfa", "downsampling",
@@ -36,11 +43,23 @@ def parse(argv=None):
     p.add_argument("--no-export", action="store_true", help="train only")
     p.add_argument("--commit", action="store_true", help="git-commit each exported model, and the resume file when the budget stops a run")
     p.add_argument("--status", action="store_true", help="print what is done and what is left, then exit")
+    p.add_argument("--progressive", action="store_true", help="fine-tune the shipped networks on progressive cuts (PROGRESSIVE recipe)")
     add_recipe_args(p)
     args = p.parse_args(argv)
     if args.budget_minutes is None:
         args.budget_minutes = 140
+    if args.progressive:
+        args.out = str(Path(args.out) / "progressive")
     return args
+
+
+# the most full-val top-1 a progressive fine-tune may cost a shipped network
+MAX_PROGRESSIVE_LOSS = 0.003
+
+
+def progressive_done(metrics):
+    """models/<id> already holds a progressive fine-tune (evaluate.py's `fine_tune` with a `partial` recipe)."""
+    return metrics.exists() and "partial" in ((json.loads(metrics.read_text()).get("fine_tune") or {}).get("recipe") or {})
 
 
 def status(args, recipe):
@@ -48,7 +67,7 @@ def status(args, recipe):
     lines = []
     for net in args.networks.split(","):
         metrics, resume, final = models / net / "metrics.json", out / net / "resume.pt", out / net / "last.pt"
-        if metrics.exists() and not args.no_export:
+        if metrics.exists() and not args.no_export and (not args.progressive or progressive_done(metrics)):
             m = json.loads(metrics.read_text())
             lines.append(f"  done      {net:26s} top-1 {m['top1']:.4f}  ({m['epochs']} epochs, {m['train_seconds'] / 3600:.2f} h)")
         elif final.exists():
@@ -78,6 +97,19 @@ def git_commit(paths, message, gone=()):
     return False
 
 
+def land_progressive(net, staged, models):
+    """The fine-tuned export replaces models/<net> if it keeps the full-val top-1 (see MAX_PROGRESSIVE_LOSS)."""
+    old = json.loads((models / net / "metrics.json").read_text())["top1"]
+    new = json.loads((staged / "metrics.json").read_text())["top1"]
+    if new < old - MAX_PROGRESSIVE_LOSS:
+        print(f"zoo: {net}: full-val top-1 {new:.4f} against the shipped {old:.4f}: kept the shipped one ({staged} holds the other)", flush=True)
+        return False
+    shutil.rmtree(models / net)
+    shutil.copytree(staged, models / net)
+    print(f"zoo: {net}: full-val top-1 {new:.4f} (shipped {old:.4f}): replaces models/{net}", flush=True)
+    return True
+
+
 def evaluate(net, final, models, data):
     """evaluate.py (export + full val split + TypeScript agreement) in its own process."""
     cmd = [sys.executable, "-m", "dctvision_train.evaluate", "--checkpoint", str(final), "--data", str(data), "--out", str(models / net)]
@@ -86,14 +118,16 @@ def evaluate(net, final, models, data):
 
 def main(argv=None):
     args = parse(argv)
-    recipe = {**RECIPE, **overrides(args.set, RECIPE)}
+    base = PROGRESSIVE if args.progressive else RECIPE
+    recipe = {**base, **overrides(args.set, base)}
     deadline = time.time() + args.budget_minutes * 60
     use_all_cores()
     out, models = Path(args.out).resolve(), Path(args.models).resolve()  # git and evaluate.py run from other folders
     print(f"zoo: {torch.get_num_threads()} threads, deadline in {args.budget_minutes:.0f} min\n{status(args, recipe)}", flush=True)
     if args.status:
         return
-    todo = [n for n in args.networks.split(",") if args.no_export or not (models / n / "metrics.json").exists()]
+    done = (lambda n: progressive_done(models / n / "metrics.json")) if args.progressive else (lambda n: (models / n / "metrics.json").exists())
+    todo = [n for n in args.networks.split(",") if args.no_export or not done(n)]
     if not todo:
         return
     ranks = Ranks(args.device)
@@ -101,7 +135,7 @@ def main(argv=None):
     for net in todo:
         final = out / net / "last.pt"
         if not final.exists():
-            run = resume_or_new(net, recipe, folder, ranks, out / net)
+            run = resume_or_new(net, recipe, folder, ranks, out / net, models / net if args.progressive else None)
             commit = (lambda resume: git_commit([resume], f"{net}: stopped by the zoo's budget at epoch {run.epoch}/"
                                                           f"{epochs_of(run.recipe)}; the next zoo run resumes it")) if args.commit else None
             # keep time for the evaluation of a network that finishes
@@ -114,7 +148,10 @@ def main(argv=None):
                            gone=[out / net / "resume.pt"])
         if args.no_export:
             continue
-        if evaluate(net, final, models, args.data):
+        staged = out / net / "export" if args.progressive else models
+        if evaluate(net, final, staged if args.progressive else models, args.data):
+            if args.progressive and not land_progressive(net, staged / net, models):
+                continue
             print(f"zoo: {net}: exported to {models / net}", flush=True)
             landed = [models / net]
             if models == (ROOT / "models").resolve():

@@ -47,3 +47,31 @@ class StableVerdict(unittest.TestCase):
         self.assertEqual(s["top1"], [round(1 / 3, 4), 1.0, round(2 / 3, 4)])
         self.assertEqual(s["stable_bytes_share"], 0.5)
         self.assertEqual(s["stable_ms"], 500.0)  # 500 bytes at 8,000 bit/s
+
+
+class ProgressiveZoo(unittest.TestCase):
+    def test_a_fine_tune_counts_the_training_behind_it(self):
+        from dctvision_train.evaluate import training_totals
+        ck = dict(epochs=12, train_seconds=1000.0, hardware="cpu", recipe={"partial": 0.4}, fine_tuned_from="late-concat",
+                  prior=dict(epochs=88, train_seconds=5000.0, hardware="cpu x2", recipe={"lr": 0.002}))
+        t = training_totals(ck)
+        self.assertEqual((t["epochs"], t["train_seconds"], t["recipe"]), (100, 6000.0, {"lr": 0.002}))
+        self.assertEqual(t["fine_tune"]["epochs"], 12)
+        self.assertEqual(training_totals(dict(ck, prior=None))["epochs"], 12)
+
+    def test_the_fine_tune_lands_only_if_it_keeps_the_full_val_top1(self):
+        import json
+        import tempfile
+        from pathlib import Path
+        from dctvision_train.zoo import land_progressive, progressive_done
+        with tempfile.TemporaryDirectory() as d:
+            models, staged = Path(d) / "models", Path(d) / "staged"
+            for folder, top1 in ((models / "n", 0.8815), (staged, 0.8780)):
+                folder.mkdir(parents=True)
+                (folder / "metrics.json").write_text(json.dumps(dict(top1=top1, fine_tune=dict(recipe={"partial": 0.4}))))
+            self.assertFalse(land_progressive("n", staged, models))  # 0.35 points lower
+            self.assertEqual(json.loads((models / "n" / "metrics.json").read_text())["top1"], 0.8815)
+            (staged / "metrics.json").write_text(json.dumps(dict(top1=0.8790, fine_tune=dict(recipe={"partial": 0.4}))))
+            self.assertTrue(land_progressive("n", staged, models))
+            self.assertEqual(json.loads((models / "n" / "metrics.json").read_text())["top1"], 0.8790)
+            self.assertTrue(progressive_done(models / "n" / "metrics.json"))
