@@ -37,10 +37,11 @@ RECIPE = dict(
 FINETUNE = dict(RECIPE, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
 
 # Teaching a shipped network to read progressive files cut short (train --from models/<id>
-# --progressive, same classes): the fine-tuning schedule at an eighth of the peak rate (the network
-# already knows the classes: a quarter cost Late-Concat 0.6 points on whole files), and 40% of the
-# pictures cut as a progressive file is after its first scans (progressive.random_shifts).
-PROGRESSIVE = dict(FINETUNE, lr=2.5e-4, partial=0.4)
+# --progressive, same classes): the fine-tuning schedule at a quarter of the peak rate, half of the
+# pictures cut as a progressive file is after its first scans (progressive.random_shifts). Fewer
+# cut pictures or half this rate read cut files less well and cost whole files as much (Late-Concat:
+# 0.5-0.6 points of top-1 each way; docs/MODELS.md, "Progressive files cut short").
+PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5)
 
 
 def epochs_of(recipe):
