@@ -12,6 +12,7 @@ import { imagenetteVal, root } from '../test/helpers/paths.js';
 import { shippedModels } from '../test/helpers/shipped.js';
 import { buildPages, launchChromium, serve, type StaticServer } from './helpers/browser.js';
 import { progressiveCopy } from '../test/helpers/progressive.js';
+import { expectSameAsOneWorker } from './helpers/engine-sites.js';
 import { readJpegHeader } from '../src/index.js';
 
 const out = join(root, 'build/e2e-classify');
@@ -137,6 +138,16 @@ describe('public API in Chromium', () => {
       const good = await page.evaluate((u) => window.api.classify('late-concat-rfa', undefined, u), urls[0]);
       expect(good.ok).toBe(true);
     }
+  });
+
+  it.each(['late-concat', 'rgb-resnet50'])('%s: classifyBatch over 2 Web Workers gives one worker\'s answers, a bad file failing alone, on a page without cross-origin isolation', async (id) => {
+    const bad = badFixtures().findIndex((b) => b.name === 'truncated');
+    const list = [...urls.slice(0, 3), `/img/bad${bad}.jpg`, ...urls.slice(3)];
+    const one = await page.evaluate(([i, u]) => window.api.batchWorkers(i, u, 1), [id, list] as const);
+    const two = await page.evaluate(([i, u]) => window.api.batchWorkers(i, u, 2), [id, list] as const);
+    expect(two.isolated).toBe(false);
+    expect(two.results[3]).toBe(badFixtures()[bad].error);
+    expectSameAsOneWorker(one, two, 2);
   });
 
   // Sized for CI (SwiftShader runs ~0.3-0.5 s per call here): a few rounds of the 7 geometries,

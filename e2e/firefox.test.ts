@@ -8,10 +8,11 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmDecoder, specDocument } from '../src/index.js';
 import { launchFirefox } from './helpers/browser.js';
-import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, images, scriptTagExpected } from './helpers/engine-sites.js';
+import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, expectSameAsOneWorker, images, scriptTagExpected, type BatchOutcome } from './helpers/engine-sites.js';
 import { supportRow } from './helpers/support-matrix.js';
 
 type Api = { api: { logits(...a: unknown[]): Promise<{ backend: string; logits: number[][] }>; classify(...a: unknown[]): Promise<{ ok: boolean; name?: string }> } };
+type Batch = { api: { batchWorkers(id: string, urls: string[], workers: number): Promise<BatchOutcome> } };
 type Dct = { dct: { decodeUrl(u: string): Promise<unknown> } };
 let sites: Awaited<ReturnType<typeof engineSites>>;
 let browser: Browser;
@@ -73,6 +74,9 @@ describe('Firefox ESR', () => {
       expect(e, f.name).toMatchObject({ ok: false, name: f.error });
     }
     expect(await page.evaluate((u) => (window as unknown as Api).api.classify('late-concat', 'wasm', u), urls[0])).toMatchObject({ ok: true });
+    // classifyBatch over two Web Workers: one worker's answers
+    const [one, two] = await page.evaluate((u) => Promise.all([1, 2].map((n) => (window as unknown as Batch).api.batchWorkers('late-concat', [...u, ...u], n))), urls);
+    expectSameAsOneWorker(one, two, 2);
     await page.close();
   }, 300_000);
 

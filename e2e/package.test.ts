@@ -72,6 +72,14 @@ describe('script tag', () => {
       const top = r.top as typeof expected;
       expect(top.className).toBe(expected.className);
       expect(Math.abs(top.probability - expected.probability)).toBeLessThan(1e-3);
+      // classifyBatch's inference workers come from beside the script too
+      const batch = await result(webgpu, `${server.url}/page/?workers=2`);
+      expect(batch.error).toBeUndefined();
+      expect(batch.workers).toBe(2);
+      for (const t of batch.tops as (typeof expected)[]) {
+        expect(t.className).toBe(expected.className);
+        expect(Math.abs(t.probability - expected.probability)).toBeLessThan(1e-3);
+      }
     } finally {
       await server.close();
     }
@@ -112,7 +120,7 @@ describe('npm pack → a fresh Vite app', () => {
 
   it('the tarball holds the built library, its types, the WebAssembly and the worker as files, and no sources or tests', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/decode/worker.js', 'dist/wasm/dist/dctjpeg.js', 'dist/wasm/dist/dctjpeg.wasm', 'dist/wasm/tfjs/tfjs-backend-wasm.wasm', 'dist/script/dctvision.js', 'dist/script/dctvision.mjs', 'dist/script/dctvision-worker.js', 'bin/dctvision.js']) {
+    for (const f of ['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/decode/worker.js', 'dist/wasm/dist/dctjpeg.js', 'dist/wasm/dist/dctjpeg.wasm', 'dist/wasm/tfjs/tfjs-backend-wasm.wasm', 'dist/script/dctvision.js', 'dist/script/dctvision.mjs', 'dist/script/dctvision-worker.js', 'dist/lib/classify/infer-worker.js', 'dist/script/dctvision-infer-worker.mjs', 'bin/dctvision.js']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|e2e|training|wasm\/shim|models)\//.test(f))).toEqual([]);
@@ -178,4 +186,20 @@ describe('npm pack → a fresh Vite app', () => {
       await plain.close();
     }
   }, 600_000);
+
+  it('classifyBatch spreads over 2 bundled Web Workers, on a plain and on a cross-origin isolated page, with the single file\'s answer', async () => {
+    // the inference worker is its own file, without the WebGL and WebGPU backends (1.8 MB with them)
+    const worker = readdirSync(join(app, 'dist/assets')).filter((f) => /^infer-worker-.*\.js$/.test(f));
+    expect(worker).toHaveLength(1);
+    expect(statSync(join(app, 'dist/assets', worker[0])).size).toBeLessThan(1_000_000);
+    for (const site of [server, isolated]) {
+      const r = await result(webgpu, `${site.url}/?backend=wasm&workers=2`);
+      expect(r.error).toBeUndefined();
+      expect(r.workers).toBe(2);
+      for (const t of r.tops as (typeof expected)[]) {
+        expect(t.className).toBe((r.top as typeof expected).className);
+        expect(Math.abs(t.probability - (r.top as typeof expected).probability)).toBeLessThan(1e-5);
+      }
+    }
+  }, 300_000);
 });

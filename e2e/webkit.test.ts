@@ -9,7 +9,7 @@ import type { WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmDecoder, specDocument } from '../src/index.js';
 import { launchWebKit } from './helpers/browser.js';
-import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, images, scriptTagExpected } from './helpers/engine-sites.js';
+import { bad, checkedModels, checksum, engineSites, expectNodeLogits, expectPyTorchTop1, expectSameAsOneWorker, images, scriptTagExpected, type BatchOutcome } from './helpers/engine-sites.js';
 import { supportRow } from './helpers/support-matrix.js';
 
 /** WebKitGTK's major.minor version, as Debian's package says. */
@@ -74,6 +74,11 @@ describe('WebKitGTK', () => {
       expect(await run("return window.api.classify('late-concat', 'wasm', arguments[0])", `/img/bad${i}.jpg`), f.name).toMatchObject({ ok: false, name: f.error });
     }
     expect(await run("return window.api.classify('late-concat', 'wasm', arguments[0])", urls[0])).toMatchObject({ ok: true });
+    // classifyBatch over two Web Workers: one worker's answers
+    const list = [...urls, ...urls];
+    const one = await run<BatchOutcome>("return window.api.batchWorkers('late-concat', arguments[0], 1)", list);
+    const two = await run<BatchOutcome>("return window.api.batchWorkers('late-concat', arguments[0], 2)", list);
+    expectSameAsOneWorker(one, two, 2);
   }, 300_000);
 
   it('the script tag, dropped into a plain page served from another path, classifies its picture', async () => {

@@ -5,6 +5,7 @@
 //   dctvision.mjs        the library as an ES module, TensorFlow.js core included
 //   chunks/*.mjs         each TensorFlow.js backend in its own chunk, fetched only when chosen
 //   dctvision-worker.js  the decoder worker (ES module), and the WebAssembly files beside them
+//   dctvision-infer-worker.mjs  classifyBatch's inference worker (ES module, using the chunks)
 // Built with rolldown directly rather than Vite's library mode, which would inline the .wasm
 // and the worker as base64. Prints the sizes.
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +24,8 @@ const common = { platform: 'browser', external: [/^node:/], logLevel: 'warn', pl
 // One chunk per TensorFlow.js package, named after it, so a test can see which ones a page fetched.
 await build({
   ...common,
-  input: { dctvision: 'src/script.ts' },
+  // the inference worker shares the library's chunks (TensorFlow.js core, the WASM backend)
+  input: { dctvision: 'src/script.ts', 'dctvision-infer-worker': 'src/classify/infer-worker.ts' },
   preserveEntrySignatures: 'allow-extension',
   output: {
     format: 'es',

@@ -213,6 +213,20 @@ describe('classify()', () => {
     const again = await dct.classifyBatch(inputs, { batchSize: 2, workers: 2 });
     expect(again.filter((r) => r instanceof Error).map((r) => (r as Error).name)).toEqual(['NotAJpegError']);
   });
+  it('inference workers that cannot load the weights: classifyBatch rejects typed instead of waiting, and one worker still classifies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dctvision-workers-'));
+    try {
+      cpSync(join(root, 'test/fixtures/parity/late-concat'), dir, { recursive: true });
+      const m = await load('late-concat', { modelUrl: pathToFileURL(dir + '/') });
+      rmSync(join(dir, 'model.json')); // the workers load the weights again, from the same place
+      await expect(m.classifyBatch(files.slice(0, 4), { batchSize: 1, workers: 2 })).rejects.toMatchObject({ name: 'InferenceWorkerError', message: expect.stringMatching(/failed to start/) });
+      const here = await m.classifyBatch(files.slice(0, 4), { batchSize: 1, workers: 1 });
+      expect(here.filter((r) => r instanceof Error)).toEqual([]);
+      m.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('300 classifications in a row: tensor count and bytes flat after warm-up', async () => {
     const mixed = [...files.slice(0, 4), new Uint8Array(readFileSync(validFixtures().find((f) => f.name === 'baseline-422')!.path))];
     for (let i = 0; i < 5; i++) await dct.classify(mixed[i % mixed.length]);

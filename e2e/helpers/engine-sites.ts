@@ -80,3 +80,25 @@ export async function scriptTagExpected(): Promise<string> {
   node.dispose();
   return top;
 }
+
+/** What the classify page's batchWorkers() returns: per file its predictions or its error's name. */
+export interface BatchOutcome {
+  results: (string | (readonly [string, number])[])[];
+  memory: { tensorBytes: number; wasmBytes: number }[];
+  isolated: boolean;
+}
+
+/** classifyBatch on `workers` inference workers gave what one worker (the page's thread) gave, file by file. */
+export function expectSameAsOneWorker(one: BatchOutcome, many: BatchOutcome, workers: number): void {
+  expect(one.memory).toEqual([]); // one worker: the page's own thread
+  expect(many.memory).toHaveLength(workers);
+  for (const w of many.memory) expect(w.tensorBytes).toBeGreaterThan(0), expect(w.wasmBytes).toBeGreaterThan(0);
+  many.results.forEach((r, k) => {
+    const ref = one.results[k];
+    if (typeof ref === 'string') return expect(r, `file ${k}`).toBe(ref);
+    expect(typeof r, `file ${k}`).toBe('object');
+    const got = new Map(r as [string, number][]);
+    expect((r as [string, number][])[0][0], `file ${k}: top-1`).toBe(ref[0][0]);
+    for (const [name, p] of ref) expect(Math.abs(got.get(name)! - p), `file ${k} ${name}`).toBeLessThanOrEqual(1e-5);
+  });
+}

@@ -129,10 +129,30 @@ async function progressive(id: string, backend: BackendName, url: string, base: 
   return { verdicts, error, after, scans: ends.length, backend: m.backend };
 }
 
-declare global {
-  interface Window {
-    api: { logits: typeof logits; classify: typeof classify; overLimit: typeof overLimit; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends; progressive: typeof progressive };
+/**
+ * classifyBatch over `workers` inference workers (Web Workers, WASM backend) with a bad file
+ * among the good ones: each file's probabilities or error name, the workers' memory, and whether
+ * the page is cross-origin isolated (it is not: the workers are its way to several cores).
+ */
+async function batchWorkers(id: string, urls: string[], workers: number) {
+  const m = await load(id, { modelUrl: `/parity/${id}/`, backend: 'wasm' });
+  try {
+    const results = await m.classifyBatch(urls, { batchSize: 2, workers, topK: 1000 });
+    return {
+      results: results.map((r) => (r instanceof Error ? r.name : r.predictions.map((p) => [p.className, p.probability] as const))),
+      memory: await m.workerMemory(),
+      isolated: crossOriginIsolated,
+      threads: m.threads,
+    };
+  } finally {
+    m.dispose();
   }
 }
-window.api = { logits, classify, overLimit, longRun, imgVsUrl, twoBackends, progressive };
+
+declare global {
+  interface Window {
+    api: { logits: typeof logits; classify: typeof classify; overLimit: typeof overLimit; longRun: typeof longRun; imgVsUrl: typeof imgVsUrl; twoBackends: typeof twoBackends; progressive: typeof progressive; batchWorkers: typeof batchWorkers };
+  }
+}
+window.api = { logits, classify, overLimit, longRun, imgVsUrl, twoBackends, progressive, batchWorkers };
 document.body.dataset.ready = '1';

@@ -1,14 +1,16 @@
 /**
- * Inference workers for bulk classification in Node: N worker_threads, each with its own
- * TensorFlow.js WASM engine and a copy of the weights, fed prepared input arrays (the caller's
- * decoder pool and preparation do the rest). tfjs-wasm computes on one thread in Node, so this
- * is how a batch uses every core. A worker that dies fails the work it held (typed) and is
+ * Inference workers for bulk classification: N worker_threads in Node, N module Web Workers in
+ * pages, each with its own single-threaded TensorFlow.js WASM engine and a copy of the weights,
+ * fed prepared input arrays (the caller's decoder pool and preparation do the rest). tfjs-wasm
+ * computes on one thread in Node and in pages that are not cross-origin isolated, so this is
+ * how a batch uses every core. A worker that dies fails the work it held (typed) and is
  * replaced; workers that keep failing to start break the pool, which then rejects what waits.
  */
 import { deserializeError } from '../decode/errors.js';
-import type { BackendName } from './backend.js';
 import { workerScriptUrl } from '../util/worker-url.js';
 import { Changes } from '../util/changes.js';
+import { assetBase } from '../util/assets.js';
+import { isNode } from '../util/env.js';
 import { InferenceWorkerError, type InferRequest, type InferResponse, type InputArray } from './infer-protocol.js';
 
 /** Memory one inference worker holds: its tensors (the weights, mostly) and its WASM heap. */
@@ -25,8 +27,43 @@ interface Job {
   reject(e: unknown): void;
 }
 
+/** The subset of Worker / worker_threads.Worker the pool needs. */
+interface WorkerHandle {
+  post(m: InferRequest, transfer?: ArrayBuffer[]): void;
+  terminate(): void;
+  /** Node: keep the process alive only while the worker has work. */
+  busy(yes: boolean): void;
+}
+
+type Events = { message(m: InferResponse): void; failure(reason: string): void };
+
+const nodeWorkerUrl = () => workerScriptUrl(import.meta.url, 'infer-worker.js', '../../dist/lib/classify/infer-worker.js');
+
+async function spawnWorker(events: Events): Promise<WorkerHandle> {
+  if (!isNode) {
+    const base = assetBase();
+    // Written out literally so bundlers (Vite) find and emit the worker.
+    const w = base
+      ? new Worker(new URL('dctvision-infer-worker.mjs', base), { type: 'module', name: 'dctvision-infer' })
+      : new Worker(new URL('./infer-worker.js', import.meta.url), { type: 'module', name: 'dctvision-infer' });
+    w.addEventListener('message', (e: MessageEvent<InferResponse>) => events.message(e.data));
+    w.addEventListener('error', (e) => {
+      e.preventDefault();
+      events.failure(e.message || 'worker error');
+    });
+    w.addEventListener('messageerror', () => events.failure('message could not be deserialized'));
+    return { post: (m, t = []) => w.postMessage(m, t), terminate: () => w.terminate(), busy: () => {} };
+  }
+  const { Worker: NodeWorker } = await import(/* @vite-ignore */ 'node:worker_threads');
+  const w = new NodeWorker(await nodeWorkerUrl());
+  w.on('message', (m: InferResponse) => events.message(m));
+  w.on('error', (e: Error) => events.failure(e.message));
+  w.on('exit', (code: number) => events.failure(`exited with code ${code}`));
+  return { post: (m, t = []) => w.postMessage(m, t), terminate: () => void w.terminate(), busy: (yes) => (yes ? w.ref() : w.unref()) };
+}
+
 interface Slot {
-  worker: import('node:worker_threads').Worker;
+  worker: WorkerHandle;
   ready: boolean;
   dead: boolean;
   jobs: Job[];
@@ -35,8 +72,6 @@ interface Slot {
 /** Chunks in flight per worker: one computing, one waiting, so a worker never idles between chunks. */
 const DEPTH = 2;
 const MAX_START_FAILURES = 3;
-
-const workerUrl = () => workerScriptUrl(import.meta.url, 'infer-worker.js', '../../dist/lib/classify/infer-worker.js');
 
 export class InferencePool {
   private slots: Slot[] = [];
@@ -48,15 +83,14 @@ export class InferencePool {
   private readonly changes = new Changes();
 
   private constructor(
-    private readonly url: URL,
     private readonly modelUrl: string,
-    private readonly backend: BackendName,
+    private readonly backend: 'wasm' | 'cpu',
   ) {}
 
   /** N workers with the model at `modelUrl`; resolves once every one has loaded it. */
-  static async create(modelUrl: URL, size: number, backend: BackendName = 'wasm'): Promise<InferencePool> {
+  static async create(modelUrl: URL, size: number, backend: 'wasm' | 'cpu' = 'wasm'): Promise<InferencePool> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be a positive integer, got ${size}`);
-    const pool = new InferencePool(await workerUrl(), modelUrl.href, backend);
+    const pool = new InferencePool(modelUrl.href, backend);
     for (let i = 0; i < size; i++) await pool.spawn();
     await pool.ready();
     return pool;
@@ -90,39 +124,52 @@ export class InferencePool {
 
 
   private async spawn(): Promise<void> {
-    const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
     if (this.closed) return;
-    const slot: Slot = { worker: new Worker(this.url, { workerData: { modelUrl: this.modelUrl, backend: this.backend } }), ready: false, dead: false, jobs: [] };
+    const slot: Slot = { worker: undefined as unknown as WorkerHandle, ready: false, dead: false, jobs: [] };
     this.slots.push(slot);
-    slot.worker.on('message', (m: InferResponse) => {
-      if (m.type === 'ready') {
-        slot.ready = true;
-        this.startFailures = 0;
-        slot.worker.unref(); // an idle pool never keeps the process alive; work in flight re-refs it
-        this.pump();
-        this.changes.notify();
-      } else if (m.type === 'init-error') {
-        this.lose(slot, new InferenceWorkerError(`inference worker failed to start: ${deserializeError(m.error).message}`));
-      } else {
-        const i = slot.jobs.findIndex((j) => j.id === m.id);
-        if (i < 0) return;
-        const [job] = slot.jobs.splice(i, 1);
-        if (!slot.jobs.length) slot.worker.unref();
-        if (m.type === 'logits') job.resolve(m.logits);
-        else if (m.type === 'stats') job.resolve({ tensorBytes: m.tensorBytes, wasmBytes: m.wasmBytes });
-        else job.reject(deserializeError(m.error));
-        this.pump();
-      }
-    });
-    slot.worker.on('error', (e: Error) => this.lose(slot, new InferenceWorkerError(`inference worker failed: ${e.message}`)));
-    slot.worker.on('exit', (code: number) => this.lose(slot, new InferenceWorkerError(`inference worker exited with code ${code}`)));
+    try {
+      slot.worker = await spawnWorker({
+        message: (m) => this.message(slot, m),
+        failure: (reason) => this.lose(slot, new InferenceWorkerError(`inference worker failed: ${reason}`)),
+      });
+    } catch (e) {
+      slot.worker = { post: () => {}, terminate: () => {}, busy: () => {} };
+      this.lose(slot, new InferenceWorkerError(`inference worker failed to start: ${(e as Error)?.message ?? e}`));
+      return;
+    }
+    if (slot.dead) return slot.worker.terminate();
+    slot.worker.busy(true); // while it starts up
+    const base = assetBase();
+    slot.worker.post({ type: 'init', modelUrl: this.modelUrl, backend: this.backend, ...(base ? { assetBase: base.href } : {}) });
+  }
+
+  private message(slot: Slot, m: InferResponse): void {
+    if (slot.dead) return;
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.startFailures = 0;
+      slot.worker.busy(false); // an idle pool never keeps the process alive; work in flight does
+      this.pump();
+      this.changes.notify();
+    } else if (m.type === 'init-error') {
+      this.lose(slot, new InferenceWorkerError(`inference worker failed to start: ${deserializeError(m.error).message}`));
+    } else {
+      const i = slot.jobs.findIndex((j) => j.id === m.id);
+      if (i < 0) return;
+      const [job] = slot.jobs.splice(i, 1);
+      if (!slot.jobs.length) slot.worker.busy(false);
+      if (m.type === 'logits') job.resolve(m.logits);
+      else if (m.type === 'stats') job.resolve({ tensorBytes: m.tensorBytes, wasmBytes: m.wasmBytes });
+      else job.reject(deserializeError(m.error));
+      this.pump();
+    }
   }
 
   /** A worker died: the work it held fails, queued work waits for its replacement. */
   private lose(slot: Slot, error: Error): void {
     if (slot.dead) return;
     slot.dead = true;
-    void slot.worker.terminate();
+    slot.worker.terminate();
     this.slots.splice(this.slots.indexOf(slot), 1);
     for (const job of slot.jobs.splice(0)) job.reject(error);
     if (this.closed) return;
@@ -143,7 +190,7 @@ export class InferencePool {
     for (const slot of this.slots.splice(0)) {
       slot.dead = true;
       for (const job of slot.jobs.splice(0)) job.reject(error);
-      void slot.worker.terminate();
+      slot.worker.terminate();
     }
     this.changes.notify();
   }
@@ -155,8 +202,8 @@ export class InferencePool {
       const job: Job = { id, request: make(id), transfer, resolve, reject };
       if (pinned) {
         pinned.jobs.push(job);
-        pinned.worker.ref();
-        pinned.worker.postMessage(job.request);
+        pinned.worker.busy(true);
+        pinned.worker.post(job.request);
         return;
       }
       this.queue.push(job);
@@ -172,8 +219,8 @@ export class InferencePool {
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.jobs.push(job);
-      slot.worker.ref();
-      slot.worker.postMessage(job.request, job.transfer);
+      slot.worker.busy(true);
+      slot.worker.post(job.request, job.transfer);
     }
   }
 }

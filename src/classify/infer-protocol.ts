@@ -1,4 +1,4 @@
-/** Messages between the caller and its inference workers (src/classify/infer-pool.ts). */
+/** Messages between the caller and its inference workers (src/classify/infer-pool.ts): worker_threads in Node, Web Workers in pages. */
 import type { SerializedError } from '../decode/errors.js';
 
 export interface InputArray {
@@ -7,6 +7,8 @@ export interface InputArray {
 }
 
 export type InferRequest =
+  /** The first message: which weights and backend; `assetBase` where the script-tag build's files are. */
+  | { type: 'init'; modelUrl: string; backend: 'wasm' | 'cpu'; assetBase?: string }
   | { type: 'infer'; id: number; inputs: Record<string, InputArray> }
   | { type: 'stats'; id: number };
 

@@ -31,7 +31,7 @@ export class ModelDisposedError extends Error {
 
 export class DctVisionModel {
   private disposed = false;
-  /** classifyBatch's inference workers (Node), started on first use. */
+  /** classifyBatch's inference workers, started on first use. */
   private pool?: Promise<InferencePool>;
 
   private constructor(
@@ -213,9 +213,9 @@ export class DctVisionModel {
   }
 
   /**
-   * Node: starts classifyBatch's inference workers now rather than on its first long list (each
+   * Starts classifyBatch's inference workers now rather than on its first long list (each
    * loads the weights and runs once, which takes a moment); resolves with how many run.
-   * Default: one per core.
+   * Default: one per core (in pages at most 4). 1 on WebGPU and WebGL, which need none.
    */
   async startWorkers(workers?: number): Promise<number> {
     const n = await this.workerCount(workers, Infinity);
@@ -233,8 +233,11 @@ export class DctVisionModel {
 
   private async workerCount(asked: number | undefined, chunks: number): Promise<number> {
     if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) throw new RangeError(`workers must be a positive integer, got ${asked}`);
-    if (!isNode || (this.backend !== 'wasm' && this.backend !== 'cpu')) return 1;
-    const cores = (await import(/* @vite-ignore */ 'node:os')).availableParallelism();
+    // GPU backends already compute in parallel; workers run the WASM or CPU engine on CPU cores
+    // (inferencePool relies on this)
+    if (this.backend !== 'wasm' && this.backend !== 'cpu') return 1;
+    if (!isNode && typeof Worker === 'undefined') return 1;
+    const cores = isNode ? (await import(/* @vite-ignore */ 'node:os')).availableParallelism() : Math.min(navigator.hardwareConcurrency || 1, PAGE_WORKERS);
     return Math.max(1, Math.min(asked ?? cores, chunks));
   }
 
@@ -245,8 +248,8 @@ export class DctVisionModel {
       if (pool.size >= size) return pool;
       pool.terminate();
     }
-    // Node only: pages never download the pool's code
-    const pool = import('./infer-pool.js').then(({ InferencePool }) => InferencePool.create(resolveUrl(this.url), size, this.backend));
+    // loaded on first use: a page that never classifies a long list never downloads it
+    const pool = import('./infer-pool.js').then(({ InferencePool }) => InferencePool.create(resolveUrl(this.url), size, this.backend === 'cpu' ? 'cpu' : 'wasm'));
     this.pool = pool;
     pool.catch(() => {
       if (this.pool === pool) this.pool = undefined; // a later call starts afresh
@@ -392,6 +395,13 @@ function eachPrepared<T>(decoded: Decoded[], prepare: (d: Decoded) => T): { part
  * the RGB baseline at 1.6× its speed on the WASM backend (README, "Which network").
  */
 export const DEFAULT_MODEL = 'late-concat';
+
+/**
+ * Default inference workers in a page, whatever its core count: each holds its own weights and a
+ * WASM heap grown by batch-16 activations (250–450 MiB: docs/BENCHMARKS.md, bulk classification),
+ * which a phone's eight cores could not all afford. `workers` asks for more.
+ */
+const PAGE_WORKERS = 4;
 
 /** Load a network by id (`late-concat`, the default; `rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */
 export function load(id: string = DEFAULT_MODEL, opts: LoadOptions = {}): Promise<DctVisionModel> {

@@ -75,10 +75,11 @@ export interface BatchOptions extends ClassifyOptions {
   /** Images per forward pass (default 16); longer lists run in chunks of this size. */
   batchSize?: number;
   /**
-   * Node: inference workers the chunks are spread over, each a worker thread with its own WASM
-   * engine (tfjs computes on one thread in Node), so a long list uses every core. Default: the
-   * core count, at most one per chunk; 1 runs in this thread. The answers are the same whatever
-   * the number. In pages the chunks run in this thread.
+   * Inference workers the chunks are spread over (WASM and CPU backends): worker threads in
+   * Node, Web Workers in pages, each with its own single-threaded WASM engine and a copy of the
+   * weights, so a long list uses every core — in pages without cross-origin isolation too.
+   * Default: the core count (in pages at most 4), at most one per chunk; 1 runs in this thread.
+   * The answers are the same whatever the number.
    */
   workers?: number;
 }
