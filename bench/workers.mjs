@@ -66,7 +66,7 @@ if (wheres.includes('page')) {
 const names = readdirSync(folder).sort();
 
 async function runPage(id, workers) {
-  const r = await page.evaluate(([i, u, w]) => window.bench.run(i, u, w, 16), [id, names.map((f) => `/img/${f}`), workers]);
+  const r = await page.evaluate(([i, u, w]) => window.benchWorkers.run(i, u, w, 16), [id, names.map((f) => `/img/${f}`), workers]);
   if (r.isolated) throw new Error('the page is cross-origin isolated; it should not be');
   return { imagesPerSecond: r.imagesPerSecond, workerMiB: r.workerMiB, top1: Object.fromEntries(names.map((f, k) => [f, r.top1[k]])) };
 }

@@ -5,7 +5,7 @@
 // input shapes), then per file a little-endian int32 status (0 ok, 1 failed: the reason goes
 // to stderr) and, when ok, each input's NHWC float32 values in the order of those shapes.
 //
-//   node scripts/prep-inputs.mjs --model models/<id> | --network <id> [--exact]  < file-list > inputs.bin
+//   node scripts/prep-inputs.mjs --model models/<id> | --network <id> [--exact] [--no-smoothing]  < file-list > inputs.bin
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,11 +14,12 @@ import { DecoderPool, InputPipeline, inputGeometry, specDocument } from '../dist
 
 // --model: a model folder (its model.json's spec row); --network: a network of networks.json.
 // --exact: DCT inputs through the full operators (no truncation), to measure what truncation costs.
-const { values } = parseArgs({ options: { model: { type: 'string' }, network: { type: 'string' }, exact: { type: 'boolean' } } });
+// --no-smoothing: bands a file lacks stay zero (PipelineOptions.smoothing false).
+const { values } = parseArgs({ options: { model: { type: 'string' }, network: { type: 'string' }, exact: { type: 'boolean' }, 'no-smoothing': { type: 'boolean' } } });
 const json = values.model ? JSON.parse(readFileSync(resolve(values.model, 'model.json'), 'utf8')) : undefined;
 const id = values.network ?? json.network;
 const decoder = new DecoderPool();
-const pipeline = await InputPipeline.create(inputGeometry(id, json?.spec ?? specDocument.networks[id]), { decoder, rgbDecoder: 'wasm', exact: values.exact });
+const pipeline = await InputPipeline.create(inputGeometry(id, json?.spec ?? specDocument.networks[id]), { decoder, rgbDecoder: 'wasm', exact: values.exact, smoothing: !values['no-smoothing'] });
 const files = readFileSync(0, 'utf8').split('\n').filter(Boolean);
 const names = Object.keys(pipeline.shapes);
 // stdout is a pipe: respect its back-pressure.

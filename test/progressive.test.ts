@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorruptJpegError, JpegLimitError, cutAt, load, readJpegHeader, scanEnds, type DctVisionModel, type ProgressiveClassification, type StreamInput } from '../src/index.js';
+import { CorruptJpegError, DecoderPool, InputPipeline, JpegLimitError, cutAt, inputGeometry, load, readJpegHeader, scanEnds, specDocument, type DctVisionModel, type ProgressiveClassification, type StreamInput } from '../src/index.js';
 import { imagenetteSample } from './helpers/fixtures.js';
 import { root } from './helpers/paths.js';
 import { progressiveCopy } from './helpers/progressive.js';
@@ -137,6 +137,41 @@ describe('classify() of a large progressive photo reads only the scans the netwo
       expect(skipped).toBeGreaterThan(0);
     } finally {
       every.dispose();
+    }
+  });
+});
+
+describe('bands a cut file lacks', () => {
+  it('its five lowest AC coefficients that no scan sent are estimated from the DC around them (smoothing: false leaves zeros); a whole file is untouched', async () => {
+    const decoder = new DecoderPool({ size: 1 });
+    try {
+      const geometry = inputGeometry('late-concat', specDocument.networks['late-concat']);
+      const [on, off] = await Promise.all([true, false].map((smoothing) => InputPipeline.create(geometry, { decoder, rgbDecoder: 'wasm', smoothing })));
+      const cut = cutAt(bytes, ends[0]); // the DC scan only
+      const [a, b] = await Promise.all([on.decode(cut), off.decode(cut)]);
+      if (a.kind !== 'dct' || b.kind !== 'dct') throw new Error('DCT images expected');
+      for (const [i, c] of a.img.components.entries()) {
+        const n = c.kept * c.kept;
+        const raw = b.img.components[i].coefficients;
+        let estimated = 0;
+        for (let k = 0; k < c.coefficients.length; k++) {
+          const at = k % n;
+          const low = [1, c.kept, 2 * c.kept, c.kept + 1, 2].includes(at); // (0,1) (1,0) (2,0) (1,1) (0,2)
+          if (at === 0 || !low) expect(c.coefficients[k]).toBe(raw[k]);
+          else {
+            expect(raw[k]).toBe(0);
+            if (c.coefficients[k] !== 0) estimated++;
+          }
+        }
+        expect(estimated, `component ${i}`).toBeGreaterThan((c.blocksX * c.blocksY) / 4); // many blocks get some (smooth chroma rounds to 0 more often)
+      }
+      // a whole file: nothing to estimate, the same image
+      const whole = await on.decode(bytes);
+      const plain = await off.decode(bytes);
+      if (whole.kind !== 'dct' || plain.kind !== 'dct') throw new Error('DCT images expected');
+      whole.img.components.forEach((c, i) => expect(c.coefficients).toEqual(plain.img.components[i].coefficients));
+    } finally {
+      decoder.terminate();
     }
   });
 });

@@ -25,8 +25,8 @@ async function run(id: string, urls: string[], workers: number, batchSize: numbe
 
 declare global {
   interface Window {
-    bench: { run: typeof run };
+    benchWorkers: { run: typeof run };
   }
 }
-window.bench = { run };
+window.benchWorkers = { run };
 document.body.dataset.ready = '1';

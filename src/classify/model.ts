@@ -95,7 +95,7 @@ export class DctVisionModel {
     const decoder = opts.decoder ?? new DecoderPool();
     try {
       if (loaded.json.network !== id) throw new WeightsError(`the model at ${url} is '${loaded.json.network}', not '${id}'`, { reason: 'mismatch' });
-      const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu', allScans: opts.allScans });
+      const pipeline = await InputPipeline.create(loaded.plan.input, { decoder, limits: opts.limits, rgbDecoder: opts.rgbDecoder, webgpu: choice.name === 'webgpu', allScans: opts.allScans, smoothing: opts.smoothing });
       model = new DctVisionModel(id, loaded, pipeline, decoder, !opts.decoder, choice, url);
       await model.warmUp();
       return model;

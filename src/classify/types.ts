@@ -37,6 +37,13 @@ export interface LoadOptions {
    * 224 px decodes about 4× faster; docs/BENCHMARKS.md, progressive).
    */
   allScans?: boolean;
+  /**
+   * DCT networks, files that lack bands (a progressive file cut short, a step of
+   * `classifyProgressive`): each block's five lowest AC coefficients that no scan has sent are
+   * estimated from the DC values around it, as libjpeg does to paint such files — networks
+   * trained on whole files read that far better than zeros. Default true.
+   */
+  smoothing?: boolean;
 }
 
 export interface ModelInfo {

@@ -20,6 +20,7 @@ import { planPrep, type ImageGeometry, type PrepPlan } from './geometry.js';
 import type { GpuPrepPlan } from './webgpu.js';
 import { prepareRgb } from './pixels.js';
 import { prepareCpu } from './cpu.js';
+import { smoothAbsent } from './smoothing.js';
 import { inputBytes, type ImageInput } from './input.js';
 import { decodeProgressive, type ProgressiveStep } from './progressive.js';
 import type { StreamInput } from './stream-input.js';
@@ -48,6 +49,13 @@ export interface PipelineOptions {
    * 224 px needs each block's few lowest frequencies, which the first scans carry.
    */
   allScans?: boolean;
+  /**
+   * DCT networks, files that lack bands (a progressive file cut short, or a step of one
+   * streaming in): estimate each block's five lowest AC coefficients no scan has sent from the
+   * DC values around it, as libjpeg does to paint such files (src/prep/smoothing.ts). Default
+   * true; false leaves them zero.
+   */
+  smoothing?: boolean;
 }
 
 /** Geometry plans kept per model: enough for the sizes a page sees, bounded for long runs. */
@@ -67,13 +75,14 @@ export class InputPipeline {
     private readonly gpuPrep?: typeof import('./webgpu.js'),
     private readonly exact = false,
     private readonly allScans = false,
+    private readonly smoothing = true,
   ) {}
 
   static async create(geometry: InputGeometry, opts: PipelineOptions): Promise<InputPipeline> {
     const rgbDecoder = opts.rgbDecoder ?? (browserDecodeAvailable() ? 'browser' : 'wasm');
     if (rgbDecoder === 'browser' && !browserDecodeAvailable()) throw new TypeError("rgbDecoder 'browser' needs createImageBitmap and OffscreenCanvas");
     const gpu = opts.webgpu && geometry.kind === 'dct' ? await import('./webgpu.js') : undefined;
-    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu, opts.exact ?? false, opts.allScans ?? false);
+    return new InputPipeline(geometry, opts.decoder, opts.limits ?? {}, rgbDecoder, gpu, opts.exact ?? false, opts.allScans ?? false, opts.smoothing ?? true);
   }
 
   /** Input name → NHWC shape of one image, from the network's geometry. */
@@ -88,7 +97,7 @@ export class InputPipeline {
   async decode(input: ImageInput | DctImage, signal?: AbortSignal): Promise<Decoded> {
     if (isDctImage(input)) {
       if (this.geometry.kind !== 'dct') throw new TypeError('the RGB network needs the file itself, not its DCT coefficients');
-      return { kind: 'dct', img: input };
+      return { kind: 'dct', img: this.filled(input) };
     }
     // maxBytes while reading, for every path (the browser's decoder included)
     const bytes = await inputBytes(input, signal, this.limits.maxBytes);
@@ -103,7 +112,12 @@ export class InputPipeline {
     // the kernels), and the decoder stores only the frequencies the plan will read (what is
     // copied out of WebAssembly, and on WebGPU uploaded, is that much smaller).
     const keep = this.keepFor(bytes);
-    return { kind: 'dct', img: await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep, skipScans: !!keep && !this.allScans }) };
+    return { kind: 'dct', img: this.filled(await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep, skipScans: !!keep && !this.allScans })) };
+  }
+
+  /** The image with the lowest AC coefficients no scan has sent estimated (see `smoothing`). */
+  private filled(img: DctImage): DctImage {
+    return this.smoothing ? smoothAbsent(img) : img;
   }
 
   /**
@@ -177,6 +191,7 @@ export class InputPipeline {
       kind: this.geometry.kind,
       openStream: () => this.decoder.openStream({ ...this.limits, dequantize: false, skipScans: !this.exact && !this.allScans }),
       keepFor: (h) => this.keepForGeometry(h),
+      fill: (img) => this.filled(img),
       decodeFile: (bytes, s) => this.decode(bytes, s),
       maxBytes: this.limits.maxBytes,
       maxPixels: this.limits.maxPixels,

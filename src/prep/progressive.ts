@@ -39,6 +39,8 @@ interface Parts {
   kind: 'dct' | 'rgb';
   openStream(): Promise<PoolDecodeStream>;
   keepFor(h: StreamHeader): number[] | undefined;
+  /** A step's coefficients as the network should see them (absent bands estimated). */
+  fill(img: DctImage): DctImage;
   decodeFile(bytes: Uint8Array, signal: AbortSignal): Promise<Decoded>;
   maxBytes?: number;
   maxPixels?: number;
@@ -69,7 +71,7 @@ async function produceDct(input: StreamInput, signal: AbortSignal, parts: Parts,
   let last: { image: DctImage; bytes: number } | undefined;
   let done = false;
   const step = (image: DctImage, bytes: number, final: boolean, complete: boolean) =>
-    put({ decoded: { kind: 'dct', img: image }, bytes, scans: image.scans, final, complete, bands: image.bands });
+    put({ decoded: { kind: 'dct', img: parts.fill(image) }, bytes, scans: image.scans, final, complete, bands: image.bands });
   const handle = async (events: DecodeEvent[], ended: boolean): Promise<void> => {
     for (const e of events) {
       signal.throwIfAborted();

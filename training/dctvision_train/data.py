@@ -126,16 +126,19 @@ def native_tool():
     return str(tool)
 
 
-def library_inputs(files, model_dir=None, network=None, batch=64, exact=False):
+def library_inputs(files, model_dir=None, network=None, batch=64, exact=False, smoothing=True):
     """Yields (inputs NCHW float32, ok mask) per batch of files, prepared by the library's own
     input pipeline (scripts/prep-inputs.mjs: WebAssembly decoder, DCT-domain geometry or the
     pixel path, exactly what classify() runs) - any JPEG, any size, layout or orientation.
     Files the library refuses come back with ok False and zero inputs. `exact`: DCT inputs
-    through the full operators instead of the truncated fast path."""
+    through the full operators instead of the truncated fast path. `smoothing` False: bands a
+    file lacks stay zero instead of being estimated from neighbouring DC values."""
     root = Path(__file__).resolve().parents[2]
     args = ["--model", str(model_dir)] if model_dir else ["--network", network]
     if exact:
         args.append("--exact")
+    if not smoothing:
+        args.append("--no-smoothing")
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(["node", str(root / "scripts" / "prep-inputs.mjs"), *args], cwd=root,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)

@@ -18,7 +18,6 @@ import torch
 from .data import library_inputs, list_images
 from .export import load_exported
 from .progressive import component_count, scan_ends
-from .smoothing import ac_received, smooth
 from .train import use_all_cores
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,22 +60,15 @@ def progressive_copies(files, script, out_dir):
     return cuts
 
 
-def predictions_per_scan(model_dir, cuts, smooth_absent=False):
-    """[files][scans] top-1 class of each cut (-1 where the library refuses it). `smooth_absent`:
-    AC coefficients a cut has not sent yet are estimated from neighbouring DC values first
-    (smoothing.py; DCT networks)."""
+def predictions_per_scan(model_dir, cuts, smoothing=True):
+    """[files][scans] top-1 class of each cut (-1 where the library refuses it). `smoothing`: the
+    library's default estimate of the lowest AC coefficients a cut has not sent (False: zeros)."""
     model, _ = load_exported(model_dir)
     scans = len(cuts[0])
     flat = [c[k][0] for c in cuts for k in range(scans)]
-    absent = [[set(range(1, 64)) - got for got in ac_received(Path(f).read_bytes())] for f in flat] if smooth_absent else None
-    preds, i = [], 0
+    preds = []
     with torch.no_grad():
-        for x, ok in library_inputs(flat, model_dir=model_dir, batch=64):
-            if absent and "rgb" not in x:
-                for j in range(len(ok)):
-                    for c, name in enumerate(("y", "cb", "cr")):
-                        x[name][j:j + 1] = smooth(x[name][j:j + 1], absent[i + j][c])
-            i += len(ok)
+        for x, ok in library_inputs(flat, model_dir=model_dir, batch=64, smoothing=smoothing):
             preds += model(x).argmax(1).masked_fill(~ok, -1).tolist()
     return [preds[i * scans:(i + 1) * scans] for i in range(len(cuts))]
 
@@ -105,7 +97,8 @@ def main(argv=None):
     p.add_argument("--script", choices=sorted(SCRIPTS), default="libjpeg")
     p.add_argument("--json", default=None, help="write the table here")
     p.add_argument("--rate", type=float, default=2e6, help="bit/s for the time to a verdict no later scan changes")
-    p.add_argument("--smooth", action="store_true", help="estimate the lowest AC coefficients a cut lacks from neighbouring DC values (libjpeg's block smoothing)")
+    p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
+                   help="bands a cut lacks stay zero (by default the library estimates the lowest ones from neighbouring DC values)")
     args = p.parse_args(argv)
     use_all_cores()
     models = [Path(m).resolve() for m in args.models] if args.models else sorted(d for d in (ROOT / "models").iterdir() if (d / "model.json").exists())
@@ -124,11 +117,11 @@ def main(argv=None):
     print(f"{'scan':>24} " + " ".join(f"{k + 1:>6}" for k in range(len(fractions))) + f"   stable verdict (bytes, ms at {args.rate / 1e6:g} Mbit/s)")
     for m in models:
         key = str(m.relative_to(ROOT) if m.resolve().is_relative_to(ROOT) else m)
-        s = summary(predictions_per_scan(m, cuts, args.smooth), labels, cuts, args.rate)
+        s = summary(predictions_per_scan(m, cuts, args.smoothing), labels, cuts, args.rate)
         rows[key], stable[key] = s["top1"], dict(bytes_share=s["stable_bytes_share"], ms=s["stable_ms"])
         print(f"{key:>24} " + " ".join(f"{t:6.1%}" for t in s["top1"]) + f"   {s['stable_bytes_share']:.0%}, {s['stable_ms']:.0f} ms", flush=True)
     print(f"{'bytes (median)':>24} " + " ".join(f"{f:6.0%}" for f in fractions))
-    result = dict(script=args.script, smooth=args.smooth, scans=len(fractions), files=len(files), bytes_median=fractions, top1=rows,
+    result = dict(script=args.script, smoothing=args.smoothing, scans=len(fractions), files=len(files), bytes_median=fractions, top1=rows,
                   stable_verdict=stable, rate_bits_per_s=args.rate,
                   made_by="jpegtran " + ("-progressive" if SCRIPTS[args.script] is None else "-scans") + ", cut after each scan + EOI",
                   command="cd training && python3 -m dctvision_train.progressive_eval " + " ".join(sys.argv[1:]))

@@ -1,8 +1,8 @@
 """Estimates of a block's lowest AC coefficients from its neighbours' DC values, where a
 progressive file has not sent them yet: libjpeg's block smoothing (jdcoefct.c,
-decompress_smooth_data), which it applies to paint early scans of progressive files. Here on the
-network's input planes (dequantized coefficients, channel 8*v+u), as a measurement of how much
-such estimates help a network read a file cut short (`progressive_eval --smooth`)."""
+decompress_smooth_data), which it applies to paint early scans of progressive files. Written
+here on network input planes (dequantized coefficients, channel 8*v+u), apart from the
+library's own (src/prep/smoothing.ts), which the tests hold to this one."""
 import torch
 import torch.nn.functional as F
 

@@ -45,3 +45,34 @@ class SmoothingTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LibrarySmoothingTest(unittest.TestCase):
+    def test_the_librarys_estimates_are_these_on_cut_files(self):
+        """The library (src/prep/smoothing.ts, in quantized units, rounded as libjpeg rounds) against
+        smooth() on the same cut files' inputs without smoothing: within half a quantization step."""
+        from dctvision_train.data import library_inputs
+        srcs = [sorted((VAL / c).glob("*.JPEG"))[0] for c in sorted(p.name for p in VAL.iterdir())[:3]]
+        with tempfile.TemporaryDirectory() as d:
+            cuts = []
+            for i, src in enumerate(srcs):
+                prog = Path(d) / f"{i}.jpg"
+                subprocess.run(["jpegtran", "-progressive", "-outfile", str(prog), str(src)], check=True)
+                for k in (1, 2, 3):
+                    cuts.append(Path(d) / f"{i}.s{k}.jpg")
+                    cuts[-1].write_bytes(cut_file(prog.read_bytes(), k))
+            (on, ok_on), = library_inputs(cuts, network="late-concat")
+            (off, ok_off), = library_inputs(cuts, network="late-concat", smoothing=False)
+            received = [ac_received(f.read_bytes()) for f in cuts]
+        self.assertTrue(ok_on.all() and ok_off.all())
+        estimated = 0
+        for j, got in enumerate(received):
+            for c, name in enumerate(("y", "cb", "cr")):
+                absent = set(range(1, 64)) - got[c]
+                want = smooth(off[name][j:j + 1], absent)[0]
+                self.assertLessEqual((on[name][j] - want).abs().max().item(), 6.5, f"{cuts[j].name} {name}")  # half of Q75's largest step there
+                for k in SMOOTHED:
+                    if k in absent:
+                        self.assertTrue(torch.equal(off[name][j, k], torch.zeros_like(off[name][j, k])))  # zeros without smoothing
+                        estimated += int((on[name][j, k] != 0).sum())
+        self.assertGreater(estimated, 1000)
