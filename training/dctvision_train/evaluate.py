@@ -122,6 +122,8 @@ def main(argv=None):
         evaluation="the real val files through the library's input pipeline (scripts/prep-inputs.mjs); PyTorch on CPU with the exported float16 weights",
         eval_host=f"{platform.machine()} Python {platform.python_version()} torch {torch.__version__}",
     )
+    # a re-evaluated folder keeps what its training recorded beyond the totals (a fine-tune, a mix)
+    metrics.update({k: ck[k] for k in ("fine_tune", "mix") if ck.get(k) and k not in metrics})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     print(f"wrote {out / 'metrics.json'}")
 

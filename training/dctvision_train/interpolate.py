@@ -8,6 +8,7 @@ trades what the fine-tune learned against what A already did well.
 The folded tensors are interpolated (batch norm already folded into the convolutions), so the
 result is an ordinary network of the same shape; metrics.json comes from `evaluate --model`."""
 import argparse
+import json
 from pathlib import Path
 
 from .export import export_model, load_exported, read_model
@@ -26,7 +27,14 @@ def interpolate(a_dir, b_dir, alpha, out_dir):
     _, a = read_model(a_dir)
     load_inference_tensors(model, {k: (1.0 - alpha) * a[k] + alpha * b[k] for k in a})
     spec_doc = {"networks": {doc_a["network"]: doc_a["spec"]}} if doc_a.get("spec") else None
-    return export_model(model, out_dir, doc_a["classNames"], spec_doc=spec_doc)
+    doc = export_model(model, out_dir, doc_a["classNames"], spec_doc=spec_doc)
+    # what trained it, for `evaluate --model` to keep: B's training (B is the fine-tune of A) and the mix
+    seed = json.loads((Path(b_dir) / "metrics.json").read_text()) if (Path(b_dir) / "metrics.json").exists() else {}
+    seed = {k: seed[k] for k in ("epochs", "train_seconds", "hardware", "recipe", "fine_tune") if k in seed}
+    seed["mix"] = dict(alpha=alpha, a=Path(a_dir).name, b=str(Path(b_dir).name),
+                       text=f"each weight {1 - alpha:g} x the shipped network's + {alpha:g} x its fine-tune's")
+    (Path(out_dir) / "metrics.json").write_text(json.dumps(seed, indent=1) + "\n")
+    return doc
 
 
 def main(argv=None):

@@ -13,7 +13,8 @@ evaluate.py into models/<id>/ (metrics.json from the full val split), and with -
 exported folder and docs/MODELS.md's regenerated table are committed at once.
 
 --progressive fine-tunes each shipped network from models/<id> with the PROGRESSIVE recipe
-(train --progressive) in OUT/progressive/<id>/; the result replaces models/<id> only if its
+(train --progressive) in OUT/progressive/<id>/, mixes it weight by weight with the shipped one
+(PROGRESSIVE_MIX, interpolate.py) and evaluates the mix; the mix replaces models/<id> only if its
 full-val top-1 is at most 0.3 points below the shipped one's (else it stays in the run folder,
 and the zoo says so)."""
 import argparse
@@ -27,7 +28,8 @@ from pathlib import Path
 import torch
 
 from .train import Folder, add_recipe_args, fit, overrides, resume_or_new, use_all_cores
-from .trainer import PROGRESSIVE, RECIPE, Ranks, epochs_of
+from .interpolate import interpolate
+from .trainer import PROGRESSIVE, PROGRESSIVE_MIX, RECIPE, Ranks, epochs_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "deconvolution-rfa", "downsampling",
@@ -110,10 +112,21 @@ def land_progressive(net, staged, models):
     return True
 
 
-def evaluate(net, final, models, data):
-    """evaluate.py (export + full val split + TypeScript agreement) in its own process."""
-    cmd = [sys.executable, "-m", "dctvision_train.evaluate", "--checkpoint", str(final), "--data", str(data), "--out", str(models / net)]
+def evaluate(net, final, models, data, quick=False):
+    """evaluate.py (export + full val split + TypeScript agreement and variants unless `quick`) in
+    its own process; `final` a checkpoint, or an exported folder (re-evaluated where it is)."""
+    src = ["--model", str(final)] if final.is_dir() else ["--checkpoint", str(final), "--out", str(models / net)]
+    cmd = [sys.executable, "-m", "dctvision_train.evaluate", *src, "--data", str(data), *(["--ts-images", "0", "--variants", "0"] if quick else [])]
     return subprocess.run(cmd, cwd=ROOT / "training").returncode == 0
+
+
+def progressive_mix(net, final, out, models, data):
+    """The fine-tune exported (quickly), mixed with the shipped network, the mix evaluated in full: its folder, or None."""
+    tuned, mix = out / net / "export", out / net / "mix"
+    if not evaluate(net, final, tuned, data, quick=True):
+        return None
+    interpolate(models / net, tuned / net, PROGRESSIVE_MIX, mix / net)
+    return mix / net if evaluate(net, mix / net, mix, data) else None
 
 
 def main(argv=None):
@@ -148,9 +161,9 @@ def main(argv=None):
                            gone=[out / net / "resume.pt"])
         if args.no_export:
             continue
-        staged = out / net / "export" if args.progressive else models
-        if evaluate(net, final, staged if args.progressive else models, args.data):
-            if args.progressive and not land_progressive(net, staged / net, models):
+        mixed = progressive_mix(net, final, out, models, args.data) if args.progressive else None
+        if mixed if args.progressive else evaluate(net, final, models, args.data):
+            if args.progressive and not land_progressive(net, mixed, models):
                 continue
             print(f"zoo: {net}: exported to {models / net}", flush=True)
             landed = [models / net]
