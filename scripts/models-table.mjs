@@ -26,8 +26,7 @@ const metrics = Object.fromEntries(
  * the number of epochs at that resolution. The wall-clock sum (train_seconds) also counts epochs
  * slowed by other work on the same cores, or paused.
  */
-function aloneSeconds(id) {
-  const path = `${logsDir}${id}/log.jsonl`;
+function logSeconds(path) {
   if (!existsSync(path)) return undefined;
   const bySize = {};
   for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
@@ -39,6 +38,12 @@ function aloneSeconds(id) {
     const med = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     return sum + med * v.length;
   }, 0);
+}
+/** The network's own log, and for a network fine-tuned on progressive cuts that fine-tune's too. */
+function aloneSeconds(id) {
+  const own = logSeconds(`${logsDir}${id}/log.jsonl`);
+  const tune = metrics[id]?.fine_tune ? logSeconds(`${logsDir}progressive/${id}/log.jsonl`) : 0;
+  return own === undefined || tune === undefined ? undefined : own + tune;
 }
 const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
 /** A difference in points, with its sign. */
@@ -60,7 +65,7 @@ for (const id of Object.keys(spec)) {
     ? `${alone ? `${(alone / 3600).toFixed(2)} h (wall ${(m.train_seconds / 3600).toFixed(2)} h)` : `${(m.train_seconds / 3600).toFixed(2)} h`}, ${m.hardware}`
     : '—';
   rows.push(
-    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.epochs ?? '—'} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : points(pDelta)}) |`,
+    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.fine_tune ? `${m.epochs - m.fine_tune.epochs} + ${m.fine_tune.epochs}` : (m?.epochs ?? '—')} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : points(pDelta)}) |`,
   );
 }
 const table = rows.join('\n');
