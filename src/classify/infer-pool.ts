@@ -105,9 +105,9 @@ export class InferencePool {
     return this.submit((id) => ({ type: 'infer', id, inputs }), Object.values(inputs).map((v) => v.data.buffer as ArrayBuffer)) as Promise<Float32Array>;
   }
 
-  /** Memory each worker holds, one request per worker. */
+  /** Memory each ready worker holds, one request per worker. */
   async memory(): Promise<WorkerMemory[]> {
-    return Promise.all(this.slots.filter((s) => !s.dead).map((s) => this.submit((id) => ({ type: 'stats', id }), [], s) as Promise<WorkerMemory>));
+    return Promise.all(this.slots.filter((s) => !s.dead && s.ready).map((s) => this.submit((id) => ({ type: 'stats', id }), [], s) as Promise<WorkerMemory>));
   }
 
   terminate(): void {
@@ -125,19 +125,21 @@ export class InferencePool {
 
   private async spawn(): Promise<void> {
     if (this.closed) return;
-    const slot: Slot = { worker: undefined as unknown as WorkerHandle, ready: false, dead: false, jobs: [] };
+    // (a starting slot holds a stand-in: nothing is posted to a worker before it is ready)
+    const slot: Slot = { worker: { post: () => {}, terminate: () => {}, busy: () => {} }, ready: false, dead: false, jobs: [] };
     this.slots.push(slot);
+    let worker: WorkerHandle;
     try {
-      slot.worker = await spawnWorker({
+      worker = await spawnWorker({
         message: (m) => this.message(slot, m),
         failure: (reason) => this.lose(slot, new InferenceWorkerError(`inference worker failed: ${reason}`)),
       });
     } catch (e) {
-      slot.worker = { post: () => {}, terminate: () => {}, busy: () => {} };
       this.lose(slot, new InferenceWorkerError(`inference worker failed to start: ${(e as Error)?.message ?? e}`));
       return;
     }
-    if (slot.dead) return slot.worker.terminate();
+    if (slot.dead) return worker.terminate(); // the pool closed meanwhile
+    slot.worker = worker;
     slot.worker.busy(true); // while it starts up
     const base = assetBase();
     slot.worker.post({ type: 'init', modelUrl: this.modelUrl, backend: this.backend, ...(base ? { assetBase: base.href } : {}) });
@@ -170,7 +172,7 @@ export class InferencePool {
     if (slot.dead) return;
     slot.dead = true;
     slot.worker.terminate();
-    this.slots.splice(this.slots.indexOf(slot), 1);
+    if (this.slots.includes(slot)) this.slots.splice(this.slots.indexOf(slot), 1);
     for (const job of slot.jobs.splice(0)) job.reject(error);
     if (this.closed) return;
     if (!slot.ready && ++this.startFailures >= MAX_START_FAILURES) {
