@@ -345,14 +345,19 @@ describe('demo (built site)', () => {
     // mid-way: verdicts from part of the bytes, the picture painted from the scans so far
     // (at least two verdicts before the last byte; how many depends on timing: a verdict not yet
     // taken is replaced by a newer one)
-    await page.waitForFunction(
-      (sel) => {
-        const c = document.querySelector<HTMLElement>(sel);
-        return c?.dataset.state === 'streaming' && Number(c.dataset.verdicts) >= 2;
-      },
-      card('late-concat'),
-      { timeout: 120_000 },
-    );
+    await page
+      .waitForFunction(
+        (sel) => {
+          const c = document.querySelector<HTMLElement>(sel);
+          return c?.dataset.state === 'streaming' && Number(c.dataset.verdicts) >= 2;
+        },
+        card('late-concat'),
+        { timeout: 120_000 },
+      )
+      .catch(async (e: Error) => {
+        const seen = await page.$eval(card('late-concat'), (c) => ({ ...(c as HTMLElement).dataset, text: c.textContent })).catch(() => 'no card');
+        throw new Error(`${e.message}; the Late-Concat card: ${JSON.stringify(seen)}`);
+      });
     mkdirSync(join(root, 'build/screenshots'), { recursive: true });
     await page.locator(`[data-testid="image-result"][data-file="${file}"]`).screenshot({ path: join(root, 'build/screenshots/demo-slow-network.png') });
     await doneSection(page, file);
