@@ -9,6 +9,7 @@
 import { deserializeError } from '../decode/errors.js';
 import { workerScriptUrl } from '../util/worker-url.js';
 import { Changes } from '../util/changes.js';
+import { nodeWorkerHandle, webWorkerHandle, type WorkerEvents, type WorkerHandle as Handle } from '../util/worker-handle.js';
 import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 import { InferenceWorkerError, type InferRequest, type InferResponse, type InputArray } from './infer-protocol.js';
@@ -27,39 +28,21 @@ interface Job {
   reject(e: unknown): void;
 }
 
-/** The subset of Worker / worker_threads.Worker the pool needs. */
-interface WorkerHandle {
-  post(m: InferRequest, transfer?: ArrayBuffer[]): void;
-  terminate(): void;
-  /** Node: keep the process alive only while the worker has work. */
-  busy(yes: boolean): void;
-}
-
-type Events = { message(m: InferResponse): void; failure(reason: string): void };
+type WorkerHandle = Handle<InferRequest>;
 
 const nodeWorkerUrl = () => workerScriptUrl(import.meta.url, 'infer-worker.js', '../../dist/lib/classify/infer-worker.js');
 
-async function spawnWorker(events: Events): Promise<WorkerHandle> {
+async function spawnWorker(events: WorkerEvents<InferResponse>): Promise<WorkerHandle> {
   if (!isNode) {
     const base = assetBase();
     // Written out literally so bundlers (Vite) find and emit the worker.
     const w = base
       ? new Worker(new URL('dctvision-infer-worker.mjs', base), { type: 'module', name: 'dctvision-infer' })
       : new Worker(new URL('./infer-worker.js', import.meta.url), { type: 'module', name: 'dctvision-infer' });
-    w.addEventListener('message', (e: MessageEvent<InferResponse>) => events.message(e.data));
-    w.addEventListener('error', (e) => {
-      e.preventDefault();
-      events.failure(e.message || 'worker error');
-    });
-    w.addEventListener('messageerror', () => events.failure('message could not be deserialized'));
-    return { post: (m, t = []) => w.postMessage(m, t), terminate: () => w.terminate(), busy: () => {} };
+    return webWorkerHandle(w, events);
   }
   const { Worker: NodeWorker } = await import(/* @vite-ignore */ 'node:worker_threads');
-  const w = new NodeWorker(await nodeWorkerUrl());
-  w.on('message', (m: InferResponse) => events.message(m));
-  w.on('error', (e: Error) => events.failure(e.message));
-  w.on('exit', (code: number) => events.failure(`exited with code ${code}`));
-  return { post: (m, t = []) => w.postMessage(m, t), terminate: () => void w.terminate(), busy: (yes) => (yes ? w.ref() : w.unref()) };
+  return nodeWorkerHandle(new NodeWorker(await nodeWorkerUrl()), events);
 }
 
 interface Slot {

@@ -14,6 +14,7 @@ import { checkSize, compileDecoderWasm } from './wasm.js';
 import { assetBase } from '../util/assets.js';
 import { isNode } from '../util/env.js';
 import { workerScriptUrl } from '../util/worker-url.js';
+import { nodeWorkerHandle, webWorkerHandle, type WorkerEvents, type WorkerHandle as Handle } from '../util/worker-handle.js';
 import { Changes } from '../util/changes.js';
 
 export interface DecoderPoolOptions {
@@ -35,13 +36,7 @@ export interface RequestOptions {
 
 export type JpegInput = Uint8Array | ArrayBuffer;
 
-/** The subset of Worker / worker_threads.Worker the pool needs. */
-interface WorkerHandle {
-  post(msg: WorkerRequest, transfer?: Transferable[]): void;
-  terminate(): void;
-  /** Node: keep the process alive only while the worker has work. */
-  busy(yes: boolean): void;
-}
+type WorkerHandle = Handle<WorkerRequest>;
 
 interface Slot {
   handle: WorkerHandle;
@@ -78,9 +73,7 @@ async function defaultPoolSize(): Promise<number> {
   return Math.max(1, n - 1);
 }
 
-type Events = { message(m: WorkerResponse): void; failure(reason: string): void };
-
-async function spawn(events: Events, workerUrl?: URL | string): Promise<WorkerHandle> {
+async function spawn(events: WorkerEvents<WorkerResponse>, workerUrl?: URL | string): Promise<WorkerHandle> {
   if (!isNode) {
     const base = assetBase();
     // Written out literally so bundlers (Vite) find and emit the worker.
@@ -89,26 +82,12 @@ async function spawn(events: Events, workerUrl?: URL | string): Promise<WorkerHa
       : base
         ? new Worker(new URL('dctvision-worker.js', base), { type: 'module', name: 'dctvision-decoder' })
         : new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'dctvision-decoder' });
-    w.addEventListener('message', (e: MessageEvent<WorkerResponse>) => events.message(e.data));
-    w.addEventListener('error', (e) => {
-      e.preventDefault();
-      events.failure(e.message || 'worker error');
-    });
-    w.addEventListener('messageerror', () => events.failure('message could not be deserialized'));
-    return { post: (m, t = []) => w.postMessage(m, t), terminate: () => w.terminate(), busy: () => {} };
+    return webWorkerHandle(w, events);
   }
   const { Worker: NodeWorker } = await import(/* @vite-ignore */ 'node:worker_threads');
-  const w = new NodeWorker(workerUrl ? new URL(workerUrl) : await nodeWorkerUrl());
-  w.on('message', (m: WorkerResponse) => events.message(m));
-  w.on('error', (e: Error) => events.failure(e.message));
-  w.on('exit', (code: number) => events.failure(`worker exited with code ${code}`));
   // Referenced while it starts up and while it has a job (see busy()), so an
   // idle pool never keeps a Node process alive.
-  return {
-    post: (m, t = []) => w.postMessage(m, t as never[]),
-    terminate: () => void w.terminate(),
-    busy: (yes) => (yes ? w.ref() : w.unref()),
-  };
+  return nodeWorkerHandle(new NodeWorker(workerUrl ? new URL(workerUrl) : await nodeWorkerUrl()), events);
 }
 
 const nodeWorkerUrl = () => workerScriptUrl(import.meta.url, 'worker.js', '../../dist/lib/decode/worker.js');

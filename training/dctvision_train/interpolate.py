@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .export import export_model, load_exported, read_model
-from .model import load_inference_tensors
+from .model import load_inference_tensors, named_inference_tensors
 
 
 def interpolate(a_dir, b_dir, alpha, out_dir):
@@ -24,7 +24,7 @@ def interpolate(a_dir, b_dir, alpha, out_dir):
     for key in ("network", "width", "classes", "classNames"):
         if doc_a[key] != doc_b[key]:
             raise ValueError(f"{a_dir} and {b_dir} differ in {key}: {doc_a[key]!r} / {doc_b[key]!r}")
-    _, a = read_model(a_dir)
+    a = {k: v.detach().numpy().copy() for k, v in named_inference_tensors(model).items()}  # A as just read
     load_inference_tensors(model, {k: (1.0 - alpha) * a[k] + alpha * b[k] for k in a})
     spec_doc = {"networks": {doc_a["network"]: doc_a["spec"]}} if doc_a.get("spec") else None
     doc = export_model(model, out_dir, doc_a["classNames"], spec_doc=spec_doc)
