@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// npm run bench:progressive [-- --photos 100] [--mosaics 40] [--reps 7] [--ids late-concat,...] [--json] [--out FILE]
+// npm run bench:progressive [-- --photos 100] [--mosaics 40] [--from 5] [--parts agreement,speed,stream] [--reps 7] [--ids late-concat,...] [--json] [--out FILE]
 //
 // Progressive JPEGs, the parts measured in Node (the accuracy after each scan comes from the
 // evaluation script, `python3 -m dctvision_train.progressive_eval`, see docs/BENCHMARKS.md):
 //   photos: --photos progressive photos of one subject (a val file enlarged) and --mosaics of
 //           four val files (448-px tiles), long side 1000-4000 px, 4:3, cjpeg -progressive q85
-//           (cached in build/), each classified by every DCT network with the early stop
-//           (default: scans the network cannot use are stepped over) and with allScans:
-//           whether the top-1 is the same;
+//           (cached in build/; made from val files --from on in each class folder), each
+//           classified by every DCT network with the early stop alone (earlyStopMargin 0:
+//           the scans the network's input cannot use, and those refining its lowest bits,
+//           stepped over), with the default (a verdict closer than the margin decoded
+//           again with every scan) and with allScans: whether the top-1 is the same;
 //   speed:  on the 4000×3000 photos, decode alone (WasmDecoder, the frequencies the plan reads,
 //           with and without skipScans) and classify() end to end (Late-Concat, WASM backend),
 //           median of --reps after warm-up, both ways measured in the same run;
@@ -29,6 +31,8 @@ const nMosaics = Number(opt('mosaics', 40));
 const reps = Number(opt('reps', 7));
 const rate = Number(opt('rate', 2e6));
 const streamFiles = Number(opt('stream-files', 20));
+const from = Number(opt('from', 5));
+const parts = new Set(opt('parts', 'agreement,speed,stream').split(','));
 const ids = opt('ids', 'late-concat,late-concat-rfa,late-concat-rfa-thinner,upsampling,upsampling-rfa,downsampling,deconvolution-rfa').split(',');
 const outFile = opt('out', join(root, 'build/bench/progressive.json'));
 const valDir = opt('val', join(root, '../shared/data/imagenette-224/val'));
@@ -37,7 +41,7 @@ const modelUrl = (id) => pathToFileURL(join(root, 'models', id) + '/');
 const classes = readdirSync(valDir).sort();
 const valFile = (i) => {
   const d = join(valDir, classes[i % classes.length]);
-  return join(d, readdirSync(d).sort()[5 + Math.floor(i / classes.length)]);
+  return join(d, readdirSync(d).sort()[from + Math.floor(i / classes.length)]);
 };
 
 // --- photos: one subject each (a val file enlarged), and four-class mosaics (448-px tiles, where
@@ -46,7 +50,7 @@ const photoDir = join(root, 'build/bench-progressive-photos');
 mkdirSync(photoDir, { recursive: true });
 const sizes = [1000, 2000, 3000, 4000];
 const makePhoto = (name, tiles, long) => {
-  const file = join(photoDir, `${name}-${long}.jpg`);
+  const file = join(photoDir, `${name}${from === 5 ? '' : `-from${from}`}-${long}.jpg`);
   if (!existsSync(file)) {
     const ppm = tiles.length > 1
       ? execFileSync('montage', [...tiles, '-tile', '2x2', '-geometry', '448x448+0+0', 'ppm:-'], { maxBuffer: 1 << 28 })
@@ -63,22 +67,28 @@ const sets = {
 const photos = sets.mosaic;
 log(`${sets.single.length} single-subject and ${sets.mosaic.length} four-class progressive photos (long side ${sizes.join('/')} px) in ${photoDir}`);
 
+const margin = 0.1; // LoadOptions.earlyStopMargin's default
 const agreement = [];
-for (const id of ids) {
-  const [early, every] = [await load(id, { modelUrl: modelUrl(id), backend: 'wasm' }), await load(id, { modelUrl: modelUrl(id), backend: 'wasm', allScans: true })];
+log(`same top-1 as with every scan: the early stop alone / with the default margin (${margin}): photos decoded again`);
+for (const id of parts.has('agreement') ? ids : []) {
+  const url = modelUrl(id);
+  const [alone, early, every] = await Promise.all([{ earlyStopMargin: 0 }, {}, { allScans: true }].map((o) => load(id, { modelUrl: url, backend: 'wasm', ...o })));
   const row = { id };
   for (const [set, list] of Object.entries(sets)) {
-    let same = 0;
+    const n = { alone: 0, same: 0, again: 0 };
     for (const p of list) {
-      const [a, b] = [await early.classify(p.bytes, { topK: 1 }), await every.classify(p.bytes, { topK: 1 })];
-      if (a.predictions[0].className === b.predictions[0].className) same++;
+      const [a, b, c] = [await alone.classify(p.bytes, { topK: 2 }), await early.classify(p.bytes, { topK: 1 }), await every.classify(p.bytes, { topK: 1 })];
+      const top = c.predictions[0].className;
+      if (a.predictions[0].className === top) n.alone++;
+      if (b.predictions[0].className === top) n.same++;
+      if (a.predictions[0].probability - a.predictions[1].probability < margin) n.again++;
     }
-    row[set] = { photos: list.length, same_top1: same, share: same / list.length };
+    row[set] = { photos: list.length, same_top1_alone: n.alone, same_top1: n.same, share: n.same / list.length, decoded_again: n.again };
   }
-  early.dispose();
-  every.dispose();
+  for (const m of [alone, early, every]) m.dispose();
   agreement.push(row);
-  log(`${id.padEnd(24)} same top-1 with and without the early stop: ${row.single.same_top1}/${row.single.photos} single-subject photos, ${row.mosaic.same_top1}/${row.mosaic.photos} four-class mosaics`);
+  const cell = (r) => `${r.same_top1_alone}/${r.same_top1}/${r.photos}: ${r.decoded_again}`;
+  log(`${id.padEnd(24)} ${cell(row.single).padEnd(16)} single-subject photos, ${cell(row.mosaic).padEnd(14)} four-class mosaics`);
 }
 
 // --- speed on 4000×3000
@@ -103,7 +113,7 @@ const big = [...photos.filter((p) => p.long === 4000), ...ladder];
 const speed = [];
 const lc = await load('late-concat', { modelUrl: modelUrl('late-concat'), backend: 'wasm' });
 const lcAll = await load('late-concat', { modelUrl: modelUrl('late-concat'), backend: 'wasm', allScans: true });
-for (const p of big) {
+for (const p of parts.has('speed') ? big : []) {
   const full = d.decode(p.bytes, { dequantize: false, keep: [1, 1, 1] });
   const keep = planPrep(full, 224, 112).planes.map((x) => x.n);
   const skipped = d.decode(p.bytes, { dequantize: false, keep, skipScans: true });
@@ -151,7 +161,7 @@ async function* paced(bytes) {
   }
 }
 const stream = [];
-for (const id of streamIds) {
+for (const id of parts.has('stream') ? streamIds : []) {
   const m = await load(id, { modelUrl: modelUrl(id), backend: 'wasm' });
   const first = [];
   const last = [];
@@ -170,4 +180,4 @@ for (const id of streamIds) {
   log(`${id.padEnd(14)} at ${rate / 1e6} Mbit/s: first verdict ${median(first).toFixed(0)} ms, final ${median(last).toFixed(0)} ms (transfer ${transfer.toFixed(0)} ms), ${median(verdicts)} verdicts (median of ${streamed.length} files)`);
 }
 
-writeResult(outFile, { date: new Date().toISOString(), reps, agreement, speed, stream, command: `npm run bench:progressive -- ${process.argv.slice(2).join(' ')}`.trim() }, { json, log });
+writeResult(outFile, { date: new Date().toISOString(), reps, from, early_stop_margin: margin, agreement, speed, stream, command: `npm run bench:progressive -- ${process.argv.slice(2).join(' ')}`.trim() }, { json, log });

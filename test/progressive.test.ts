@@ -141,6 +141,57 @@ describe('classify() of a large progressive photo reads only the scans the netwo
   });
 });
 
+describe('an early-stop verdict too close to call is decoded again with every scan (earlyStopMargin)', () => {
+  const big = join(root, 'build/progressive-tests/big-2000.jpg');
+  const sequential = join(root, 'build/progressive-tests/big-2000-sequential.jpg');
+  let file: Uint8Array;
+  let models: Record<'never' | 'always' | 'every', DctVisionModel>;
+  const exactProbs = (v: { predictions: { className: string; probability: number }[] }) => Object.fromEntries(v.predictions.map((p) => [p.className, p.probability]));
+  beforeAll(async () => {
+    execFileSync('bash', ['-c', `[ -f ${big} ] || convert ${source} -resize 2000x1500! ppm:- | cjpeg -quality 85 -progressive > ${big}`]);
+    execFileSync('bash', ['-c', `[ -f ${sequential} ] || convert ${source} -resize 2000x1500! ppm:- | cjpeg -quality 85 > ${sequential}`]);
+    file = new Uint8Array(readFileSync(big));
+    const url = modelUrl('late-concat');
+    const [never, always, every] = await Promise.all([{ earlyStopMargin: 0 }, { earlyStopMargin: 1 }, { allScans: true }].map((o) => load('late-concat', { modelUrl: url, ...o })));
+    models = { never, always, every };
+  });
+  afterAll(() => Object.values(models ?? {}).forEach((m) => m.dispose()));
+
+  it('margin 1 (always): classify, classifyBatch and a streamed file’s final verdict are every scan’s; margin 0 keeps the early stop’s own', async () => {
+    const every = exactProbs(await models.every.classify(file, { topK: 10 }));
+    const never = exactProbs(await models.never.classify(file, { topK: 10 }));
+    expect(never).not.toEqual(every); // the stepped-over refinement bits change the probabilities
+    expect(exactProbs(await models.always.classify(file, { topK: 10 }))).toEqual(every);
+    const [batch] = await models.always.classifyBatch([file], { topK: 10, workers: 1 });
+    if (batch instanceof Error) throw batch;
+    for (const [k, p] of Object.entries(exactProbs(batch))) expect(p).toBeCloseTo(every[k], 5); // a batch of one: the same numbers, up to batched kernels
+    const pooled = await models.always.classifyBatch([file, file], { topK: 10, workers: 2, batchSize: 1 }); // inference workers
+    for (const r of pooled) {
+      if (r instanceof Error) throw r;
+      for (const [k, p] of Object.entries(exactProbs(r))) expect(p).toBeCloseTo(every[k], 5);
+    }
+    const streamed = await all(models.always, pieces([1000, 20000, 60000], file), { topK: 10 });
+    expect(streamed.at(-1)!.complete).toBe(true);
+    expect(exactProbs(streamed.at(-1)!)).toEqual(every);
+    expect(exactProbs((await all(models.never, pieces([1000, 20000, 60000], file), { topK: 10 })).at(-1)!)).toEqual(never);
+  });
+
+  it('a verdict with a clear lead, a file cut before its refinement scans and a sequential file are not decoded again', async () => {
+    const clear = await dct.classify(file, { topK: 2 });
+    const lead = clear.predictions[0].probability - clear.predictions[1].probability;
+    expect(lead).toBeGreaterThan(0.1); // this photo: one subject, a clear answer ...
+    expect(exactProbs(clear)).toEqual(exactProbs(await models.never.classify(file, { topK: 2 }))); // ... so the default keeps the early stop's
+    const cut = cutAt(file, scanEnds(file)[1]); // DC and luma AC 1–5 two bits short: no scan stepped over that could refine them
+    expect(exactProbs(await models.always.classify(cut, { topK: 10 }))).toEqual(exactProbs(await models.never.classify(cut, { topK: 10 })));
+    const seq = new Uint8Array(readFileSync(sequential));
+    expect(exactProbs(await models.always.classify(seq, { topK: 10 }))).toEqual(exactProbs(await models.never.classify(seq, { topK: 10 })));
+  });
+
+  it('a margin outside [0, 1]: RangeError', async () => {
+    for (const m of [-0.1, 2, Number.NaN]) await expect(load('late-concat', { modelUrl: modelUrl('late-concat'), earlyStopMargin: m })).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
 describe('bands a cut file lacks', () => {
   it('its five lowest AC coefficients that no scan sent are estimated from the DC around them (smoothing: false leaves zeros); a whole file is untouched', async () => {
     const decoder = new DecoderPool({ size: 1 });

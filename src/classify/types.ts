@@ -38,6 +38,13 @@ export interface LoadOptions {
    */
   allScans?: boolean;
   /**
+   * DCT networks, progressive files read with the early stop above: the scans that refine the
+   * kept coefficients' lowest bits are stepped over too, which can tip a near tie. When the two
+   * most probable classes are closer than this, the file is decoded again with every scan and
+   * that verdict is returned. Default 0.1 (docs/BENCHMARKS.md, progressive JPEGs); 0 never does.
+   */
+  earlyStopMargin?: number;
+  /**
    * DCT networks, files that lack bands (a progressive file cut short, a step of
    * `classifyProgressive`): each block's five lowest AC coefficients that no scan has sent are
    * estimated from the DC values around it, as libjpeg does to paint such files — networks

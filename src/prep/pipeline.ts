@@ -21,12 +21,22 @@ import type { GpuPrepPlan } from './webgpu.js';
 import { prepareRgb } from './pixels.js';
 import { prepareCpu } from './cpu.js';
 import { smoothAbsent } from './smoothing.js';
+import { lacksBits } from '../decode/bands.js';
 import { inputBytes, type ImageInput } from './input.js';
 import { decodeProgressive, type ProgressiveStep } from './progressive.js';
 import type { StreamInput } from './stream-input.js';
 
 export type Decoded =
-  | { kind: 'dct'; img: DctImage }
+  | {
+      kind: 'dct';
+      img: DctImage;
+      /**
+       * Present when the early stop left the kept coefficients short of their lowest bits (a
+       * progressive file whose refinement scans were stepped over): the same file decoded with
+       * every scan, for a verdict too close to call at that precision.
+       */
+      exact?: () => Promise<Decoded>;
+    }
   | { kind: 'rgb'; data: Uint8Array; width: number; height: number; orientation: number };
 
 export type RgbDecoder = 'browser' | 'wasm';
@@ -112,7 +122,13 @@ export class InputPipeline {
     // the kernels), and the decoder stores only the frequencies the plan will read (what is
     // copied out of WebAssembly, and on WebGPU uploaded, is that much smaller).
     const keep = this.keepFor(bytes);
-    return { kind: 'dct', img: this.filled(await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep, skipScans: !!keep && !this.allScans })) };
+    const img = await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep, skipScans: !!keep && !this.allScans });
+    return { kind: 'dct', img: this.filled(img), ...(lacksBits(img) && { exact: () => this.decodeEvery(bytes, keep, signal) }) };
+  }
+
+  /** Every scan of a file, the frequencies `keep` says stored (what `allScans` decodes). */
+  private async decodeEvery(bytes: Uint8Array, keep: number[] | undefined, signal?: AbortSignal): Promise<Decoded> {
+    return { kind: 'dct', img: this.filled(await this.decoder.decode(bytes, { ...this.limits, signal, dequantize: false, keep })) };
   }
 
   /** The image with the lowest AC coefficients no scan has sent estimated (see `smoothing`). */
@@ -193,6 +209,7 @@ export class InputPipeline {
       keepFor: (h) => this.keepForGeometry(h),
       fill: (img) => this.filled(img),
       decodeFile: (bytes, s) => this.decode(bytes, s),
+      ...(!this.exact && !this.allScans && { decodeEvery: (bytes: Uint8Array, s: AbortSignal) => this.decodeEvery(bytes, this.keepFor(bytes), s) }),
       maxBytes: this.limits.maxBytes,
       maxPixels: this.limits.maxPixels,
     });

@@ -19,6 +19,7 @@ import { cutAt, scanEnds } from '../decode/scans.js';
 import { DEFAULT_MAX_BYTES, type DctImage } from '../decode/types.js';
 import type { DecodeEvent, StreamHeader } from '../decode/wasm.js';
 import { inputChunks, type StreamInput } from './stream-input.js';
+import { lacksBits } from '../decode/bands.js';
 import type { Decoded } from './pipeline.js';
 
 export interface ProgressiveStep {
@@ -42,6 +43,8 @@ interface Parts {
   /** A step's coefficients as the network should see them (absent bands estimated). */
   fill(img: DctImage): DctImage;
   decodeFile(bytes: Uint8Array, signal: AbortSignal): Promise<Decoded>;
+  /** DCT networks whose stream steps over scans: a whole file decoded with every scan (Decoded.exact). */
+  decodeEvery?(bytes: Uint8Array, signal: AbortSignal): Promise<Decoded>;
   maxBytes?: number;
   maxPixels?: number;
 }
@@ -68,10 +71,14 @@ export async function* decodeProgressive(input: StreamInput, signal: AbortSignal
 
 async function produceDct(input: StreamInput, signal: AbortSignal, parts: Parts, put: (s: ProgressiveStep) => void): Promise<void> {
   const stream = await parts.openStream();
+  // kept only where a complete file's verdict may need its every scan (Decoded.exact)
+  const received = parts.decodeEvery && new Received(Infinity);
   let last: { image: DctImage; bytes: number } | undefined;
   let done = false;
-  const step = (image: DctImage, bytes: number, final: boolean, complete: boolean) =>
-    put({ decoded: { kind: 'dct', img: parts.fill(image) }, bytes, scans: image.scans, final, complete, bands: image.bands });
+  const step = (image: DctImage, bytes: number, final: boolean, complete: boolean) => {
+    const exact = complete && received && lacksBits(image) ? { exact: () => parts.decodeEvery!(received.bytes(), signal) } : {};
+    put({ decoded: { kind: 'dct', img: parts.fill(image), ...exact }, bytes, scans: image.scans, final, complete, bands: image.bands });
+  };
   const handle = async (events: DecodeEvent[], ended: boolean): Promise<void> => {
     for (const e of events) {
       signal.throwIfAborted();
@@ -92,6 +99,7 @@ async function produceDct(input: StreamInput, signal: AbortSignal, parts: Parts,
   try {
     for await (const chunk of inputChunks(input, signal)) {
       await handle(await stream.push(chunk), false);
+      received?.add(chunk);
       if (done) return;
     }
     await handle(await stream.push(new Uint8Array(0), true), true);
@@ -101,22 +109,13 @@ async function produceDct(input: StreamInput, signal: AbortSignal, parts: Parts,
 }
 
 async function produceRgb(input: StreamInput, signal: AbortSignal, parts: Parts, put: (s: ProgressiveStep) => void): Promise<void> {
-  const maxBytes = parts.maxBytes ?? DEFAULT_MAX_BYTES;
-  let buf = new Uint8Array(1 << 16);
-  let len = 0;
+  const received = new Received(parts.maxBytes ?? DEFAULT_MAX_BYTES);
   let progressive: boolean | undefined;
   let scans = 0;
   let last: ProgressiveStep | undefined;
   for await (const chunk of inputChunks(input, signal)) {
-    if (len + chunk.length > maxBytes) throw new JpegLimitError(`the stream passed maxBytes (${maxBytes}) after ${len + chunk.length} bytes`, 'maxBytes');
-    if (len + chunk.length > buf.length) {
-      const grown = new Uint8Array(Math.max(buf.length * 2, len + chunk.length));
-      grown.set(buf.subarray(0, len));
-      buf = grown;
-    }
-    buf.set(chunk, len);
-    len += chunk.length;
-    const view = buf.subarray(0, len);
+    received.add(chunk);
+    const view = received.view();
     if (progressive === undefined) {
       try {
         progressive = readJpegHeader(view, parts.maxPixels).sof === 0xc2;
@@ -134,12 +133,42 @@ async function produceRgb(input: StreamInput, signal: AbortSignal, parts: Parts,
       put(last);
     }
   }
-  const whole = buf.slice(0, len);
+  const whole = received.bytes();
   try {
-    put({ decoded: await parts.decodeFile(whole, signal), bytes: len, scans: Math.max(scans, scanEnds(whole).length), final: true, complete: true });
+    put({ decoded: await parts.decodeFile(whole, signal), bytes: whole.length, scans: Math.max(scans, scanEnds(whole).length), final: true, complete: true });
   } catch (e) {
     if (!last || signal.aborted) throw e;
     put({ ...last, final: true });
+  }
+}
+
+/** A stream's bytes so far, in one buffer that grows as they arrive (up to maxBytes). */
+class Received {
+  private buf = new Uint8Array(1 << 16);
+  private len = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  add(chunk: Uint8Array): void {
+    const len = this.len + chunk.length;
+    if (len > this.maxBytes) throw new JpegLimitError(`the stream passed maxBytes (${this.maxBytes}) after ${len} bytes`, 'maxBytes');
+    if (len > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, len));
+      grown.set(this.view());
+      this.buf = grown;
+    }
+    this.buf.set(chunk, this.len);
+    this.len = len;
+  }
+
+  /** The bytes so far (a view, valid until the next add). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** The bytes so far (a copy). */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
   }
 }
 
