@@ -168,9 +168,9 @@ def main(argv=None):
             print(f"zoo: {net}: exported to {models / net}", flush=True)
             landed = [models / net]
             if models == (ROOT / "models").resolve():
-                # docs/MODELS.md's table is generated from metrics.json; a landed model updates it
+                # the tables of docs/MODELS.md and the README are generated from metrics.json; a landed model updates them
                 if subprocess.run(["node", str(ROOT / "scripts" / "models-table.mjs"), "--write"], cwd=ROOT).returncode == 0:
-                    landed.append(ROOT / "docs" / "MODELS.md")
+                    landed += [ROOT / "docs" / "MODELS.md", ROOT / "README.md"]
             if args.commit:
                 git_commit(landed, f"models/{net}: trained by dctvision_train.zoo, evaluated by dctvision_train.evaluate")
         else:
