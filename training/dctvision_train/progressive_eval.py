@@ -96,6 +96,9 @@ def main(argv=None):
     p.add_argument("--limit-per-class", type=int, default=30)
     p.add_argument("--script", choices=sorted(SCRIPTS), default="libjpeg")
     p.add_argument("--json", default=None, help="write the table here")
+    p.add_argument("--merge", action="store_true",
+                   help="with --models and --json: replace those networks' rows in the table --json holds, keep the others "
+                        "(the evaluation is deterministic: the full command gives the same rows)")
     p.add_argument("--rate", type=float, default=2e6, help="bit/s for the time to a verdict no later scan changes")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
                    help="bands a cut lacks stay zero (by default the library estimates the lowest ones from neighbouring DC values)")
@@ -113,6 +116,8 @@ def main(argv=None):
     if len(scans) != 1:
         raise SystemExit(f"files with different scan counts {sorted(scans)}")
     fractions = [round(statistics.median(c[k][1] for c in cuts), 4) for k in range(len(cuts[0]))]
+    if args.merge and not (args.json and args.models and Path(args.json).exists()):
+        raise SystemExit("--merge needs --models and an existing --json table")
     rows, stable = {}, {}
     print(f"{'scan':>24} " + " ".join(f"{k + 1:>6}" for k in range(len(fractions))) + f"   stable verdict (bytes, ms at {args.rate / 1e6:g} Mbit/s)")
     for m in models:
@@ -121,10 +126,16 @@ def main(argv=None):
         rows[key], stable[key] = s["top1"], dict(bytes_share=s["stable_bytes_share"], ms=s["stable_ms"])
         print(f"{key:>24} " + " ".join(f"{t:6.1%}" for t in s["top1"]) + f"   {s['stable_bytes_share']:.0%}, {s['stable_ms']:.0f} ms", flush=True)
     print(f"{'bytes (median)':>24} " + " ".join(f"{f:6.0%}" for f in fractions))
+    command = "cd training && python3 -m dctvision_train.progressive_eval " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.merge:
+        old = json.loads(Path(args.json).read_text())
+        if (old["script"], old["smoothing"], old["files"], old["bytes_median"]) != (args.script, args.smoothing, len(files), fractions):
+            raise SystemExit(f"{args.json} holds another evaluation (script, smoothing or files differ)")
+        rows, stable, command = {**old["top1"], **rows}, {**old["stable_verdict"], **stable}, old["command"]
     result = dict(script=args.script, smoothing=args.smoothing, scans=len(fractions), files=len(files), bytes_median=fractions, top1=rows,
                   stable_verdict=stable, rate_bits_per_s=args.rate,
                   made_by="jpegtran " + ("-progressive" if SCRIPTS[args.script] is None else "-scans") + ", cut after each scan + EOI",
-                  command="cd training && python3 -m dctvision_train.progressive_eval " + " ".join(sys.argv[1:]))
+                  command=command)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
