@@ -98,8 +98,8 @@ async function produceDct(input: StreamInput, signal: AbortSignal, parts: Parts,
   };
   try {
     for await (const chunk of inputChunks(input, signal)) {
+      received?.add(chunk); // before the decoder sees it: a step it completes may need the bytes
       await handle(await stream.push(chunk), false);
-      received?.add(chunk);
       if (done) return;
     }
     await handle(await stream.push(new Uint8Array(0), true), true);
