@@ -14,9 +14,10 @@ exported folder and docs/MODELS.md's regenerated table are committed at once.
 
 --progressive fine-tunes each shipped network from models/<id> with the PROGRESSIVE recipe
 (train --progressive) in OUT/progressive/<id>/, mixes it weight by weight with the shipped one
-(PROGRESSIVE_MIX, interpolate.py) and evaluates the mix; the mix replaces models/<id> only if its
-full-val top-1 is at most 0.3 points below the shipped one's (else it stays in the run folder,
-and the zoo says so)."""
+(interpolate.py) at the first share of PROGRESSIVE_MIXES whose full-val top-1 is at most 0.3
+points below the shipped one's, evaluates that mix in full and lands it in models/<id> (if no
+share keeps the top-1, the shipped network stays, the mixes stay in the run folder, and the zoo
+says so)."""
 import argparse
 import json
 import shutil
@@ -29,7 +30,7 @@ import torch
 
 from .train import Folder, add_recipe_args, fit, overrides, resume_or_new, use_all_cores
 from .interpolate import interpolate
-from .trainer import PROGRESSIVE, PROGRESSIVE_MIX, RECIPE, Ranks, epochs_of
+from .trainer import PROGRESSIVE, PROGRESSIVE_MIXES, RECIPE, Ranks, epochs_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "deconvolution-rfa", "downsampling",
@@ -121,12 +122,24 @@ def evaluate(net, final, models, data, quick=False):
 
 
 def progressive_mix(net, final, out, models, data):
-    """The fine-tune exported (quickly), mixed with the shipped network, the mix evaluated in full: its folder, or None."""
-    tuned, mix = out / net / "export", out / net / "mix"
+    """The fine-tune exported (quickly) and mixed with the shipped network at each share of
+    PROGRESSIVE_MIXES in turn (each mix evaluated quickly); the first that keeps the top-1,
+    evaluated in full: its folder; False when no share keeps it; None when an evaluation failed."""
+    tuned = out / net / "export"
     if not evaluate(net, final, tuned, data, quick=True):
         return None
-    interpolate(models / net, tuned / net, PROGRESSIVE_MIX, mix / net)
-    return mix / net if evaluate(net, mix / net, mix, data) else None
+    shipped = json.loads((models / net / "metrics.json").read_text())["top1"]
+    for alpha in PROGRESSIVE_MIXES:
+        mix = out / net / f"mix-{alpha:g}"
+        interpolate(models / net, tuned / net, alpha, mix / net)
+        if not evaluate(net, mix / net, mix, data, quick=True):
+            return None
+        top1 = json.loads((mix / net / "metrics.json").read_text())["top1"]
+        print(f"zoo: {net}: the fine-tune at {alpha:g}: full-val top-1 {top1:.4f} (shipped {shipped:.4f})", flush=True)
+        if top1 >= shipped - MAX_PROGRESSIVE_LOSS:
+            return mix / net if evaluate(net, mix / net, mix, data) else None
+    print(f"zoo: {net}: no mix keeps the full-val top-1: the shipped network stays ({out / net} holds the fine-tune and the mixes)", flush=True)
+    return False
 
 
 def main(argv=None):
@@ -162,6 +175,8 @@ def main(argv=None):
         if args.no_export:
             continue
         mixed = progressive_mix(net, final, out, models, args.data) if args.progressive else None
+        if mixed is False:
+            continue
         if mixed if args.progressive else evaluate(net, final, models, args.data):
             if args.progressive and not land_progressive(net, mixed, models):
                 continue
