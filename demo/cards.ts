@@ -10,7 +10,7 @@ const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
  * on Imagenette val (docs/results/confidence.json: each network's highest such threshold, the
  * median of the eight; `cd training && python3 -m dctvision_train.confidence --json ../docs/results/confidence.json`).
  */
-export const UNSURE_BELOW = 0.65;
+export const UNSURE_BELOW = 0.6;
 
 export function imageSection(name: string, url: string, img: DctImage, seen: { y: Float32Array; blocks: number }): { root: HTMLElement; cards: HTMLElement } {
   const root = document.createElement('article');
