@@ -4,13 +4,17 @@
 // JPEG (training/evaluate.py). Reads a file list on stdin; writes one JSON line (network and
 // input shapes), then per file a little-endian int32 status (0 ok, 1 failed: the reason goes
 // to stderr) and, when ok, each input's NHWC float32 values in the order of those shapes.
+// Status 2: the early stop stepped over scans that refine what it kept, so the same inputs
+// decoded with every scan follow; classify() takes those when the first verdict's top two are
+// within the header's earlyStopMargin (LoadOptions.earlyStopMargin's default). Status 3: that
+// second decode failed (the reason to stderr), which fails classify() only for a close verdict.
 //
 //   node scripts/prep-inputs.mjs --model models/<id> | --network <id> [--exact] [--no-smoothing]  < file-list > inputs.bin
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DecoderPool, InputPipeline, inputGeometry, specDocument } from '../dist/lib/index.js';
+import { DecoderPool, EARLY_STOP_MARGIN, InputPipeline, inputGeometry, specDocument } from '../dist/lib/index.js';
 
 // --model: a model folder (its model.json's spec row); --network: a network of networks.json.
 // --exact: DCT inputs through the full operators (no truncation), to measure what truncation costs.
@@ -24,7 +28,7 @@ const files = readFileSync(0, 'utf8').split('\n').filter(Boolean);
 const names = Object.keys(pipeline.shapes);
 // stdout is a pipe: respect its back-pressure.
 const write = (buf) => (process.stdout.write(buf) ? undefined : new Promise((r) => process.stdout.once('drain', r)));
-await write(Buffer.from(JSON.stringify({ network: id, shapes: pipeline.shapes }) + '\n'));
+await write(Buffer.from(JSON.stringify({ network: id, shapes: pipeline.shapes, earlyStopMargin: EARLY_STOP_MARGIN }) + '\n'));
 // Decode ahead in the pool while earlier files are prepared and written.
 const ahead = 16;
 const pending = files.slice(0, ahead).map((f) => pipeline.decode(pathToFileURL(resolve(f))).catch((e) => e));
@@ -37,8 +41,12 @@ for (let i = 0; i < files.length; i++) {
     await write(Buffer.from(new Int32Array([1]).buffer));
     continue;
   }
-  const arrays = pipeline.arrays(d);
-  await write(Buffer.from(new Int32Array([0]).buffer));
-  for (const n of names) await write(Buffer.from(arrays[n].buffer, arrays[n].byteOffset, arrays[n].byteLength));
+  const every = d.kind === 'dct' && d.exact ? await d.exact().catch((e) => e) : undefined;
+  if (every instanceof Error) process.stderr.write(`${files[i]} with every scan: ${every.name}: ${every.message}\n`);
+  await write(Buffer.from(new Int32Array([every instanceof Error ? 3 : every ? 2 : 0]).buffer));
+  for (const decoded of every && !(every instanceof Error) ? [d, every] : [d]) {
+    const arrays = pipeline.arrays(decoded);
+    for (const n of names) await write(Buffer.from(arrays[n].buffer, arrays[n].byteOffset, arrays[n].byteLength));
+  }
 }
 decoder.terminate();

@@ -461,7 +461,7 @@ const PAGE_WORKERS = 4;
  * again (most of them scenes of several subjects) and keeps every network's top-1 on ≥ 99% of
  * the photos, on bench:progressive's set and on a second one (docs/BENCHMARKS.md, the early stop).
  */
-const EARLY_STOP_MARGIN = 0.1;
+export const EARLY_STOP_MARGIN = 0.1;
 
 /** Load a network by id (`late-concat`, the default; `rgb-resnet50`, `upsampling`, …, `late-concat-rfa-thinner`). */
 export function load(id: string = DEFAULT_MODEL, opts: LoadOptions = {}): Promise<DctVisionModel> {

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from .train import use_all_cores
-from .data import library_inputs
+from .data import library_top1
 from .export import load_exported
 from .variants import ROOT, make_variants
 
@@ -49,8 +49,7 @@ def main(argv=None):
             got = runs[args.backend]["top1"][name]
             if len(got) != len(files):
                 raise SystemExit(f"{mid} {args.backend} classified {len(got)} of the {len(files)} {name} files")
-            with torch.no_grad():
-                py = torch.cat([model(x).argmax(1).masked_fill(~ok, -1) for x, ok in library_inputs(files, model_dir=out, batch=args.batch)])
+            py = library_top1(model, files, model_dir=out, batch=args.batch)
             py = [names[int(i)] if i >= 0 else None for i in py]
             same = sum(a == b for a, b in zip(py, got))
             differ += len(files) - same

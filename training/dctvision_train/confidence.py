@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .data import library_inputs, list_images
+from .data import library_logits, list_images
 from .export import load_exported
 from .train import use_all_cores
 
@@ -23,14 +23,12 @@ STEPS = [round(0.05 * i, 2) for i in range(2, 20)]
 def top1_probabilities(model_dir, files, labels):
     model, _ = load_exported(model_dir)
     probs, hits = [], []
-    with torch.no_grad():
-        start = 0
-        for x, ok in library_inputs(files, model_dir=model_dir, batch=64):
-            p = model(x).softmax(1)
-            top, cls = p.max(1)
-            probs += top.tolist()
-            hits += (ok & (cls == labels[start:start + len(cls)])).tolist()
-            start += len(cls)
+    start = 0
+    for y, ok in library_logits(model, files, model_dir=model_dir, batch=64):
+        top, cls = y.softmax(1).max(1)
+        probs += top.tolist()
+        hits += (ok & (cls == labels[start:start + len(cls)])).tolist()
+        start += len(cls)
     return probs, hits
 
 

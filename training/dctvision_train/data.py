@@ -129,10 +129,42 @@ def native_tool():
 def library_inputs(files, model_dir=None, network=None, batch=64, exact=False, smoothing=True):
     """Yields (inputs NCHW float32, ok mask) per batch of files, prepared by the library's own
     input pipeline (scripts/prep-inputs.mjs: WebAssembly decoder, DCT-domain geometry or the
-    pixel path, exactly what classify() runs) - any JPEG, any size, layout or orientation.
+    pixel path, exactly what classify() prepares) - any JPEG, any size, layout or orientation.
     Files the library refuses come back with ok False and zero inputs. `exact`: DCT inputs
     through the full operators instead of the truncated fast path. `smoothing` False: bands a
     file lacks stay zero instead of being estimated from neighbouring DC values."""
+    for x, ok, _, _ in _library_batches(files, model_dir, network, batch, exact, smoothing):
+        yield x, ok
+
+
+def library_top1(model, files, model_dir=None, network=None, batch=64, exact=False):
+    """The class index classify() answers for each file (-1: refused), by `model` in PyTorch on
+    the library's inputs: a verdict of the early stop whose two most probable classes are within
+    earlyStopMargin is taken, as classify() takes it, from the file decoded with every scan."""
+    return torch.cat([y.argmax(1).masked_fill(~ok, -1) for y, ok in library_logits(model, files, model_dir, network, batch, exact)])
+
+
+def library_logits(model, files, model_dir=None, network=None, batch=64, exact=False):
+    """Yields (logits, ok mask) per batch: `model` on the library's inputs, with classify()'s
+    second look at close early-stop verdicts (library_top1)."""
+    with torch.no_grad():
+        for x, ok, again, margin in _library_batches(files, model_dir, network, batch, exact, True):
+            y = model(x)
+            for i, (inputs, failed) in again.items():
+                top2 = y[i].softmax(0).topk(2).values
+                if top2[0] - top2[1] >= margin:
+                    continue
+                if failed:
+                    ok[i] = False
+                else:
+                    y[i] = model(inputs)[0]
+            yield y, ok
+
+
+def _library_batches(files, model_dir, network, batch, exact, smoothing):
+    """(inputs, ok, again, margin) per batch; again: batch index -> (the inputs decoded with every
+    scan, or None when that decode failed; whether it failed) for the files the early stop read
+    without the scans that refine what it kept (scripts/prep-inputs.mjs, statuses 2 and 3)."""
     root = Path(__file__).resolve().parents[2]
     args = ["--model", str(model_dir)] if model_dir else ["--network", network]
     if exact:
@@ -150,18 +182,25 @@ def library_inputs(files, model_dir=None, network=None, batch=64, exact=False, s
                 raise RuntimeError("prep-inputs.mjs wrote no header")
             shapes = header["shapes"]
             sizes = {k: int(np.prod(v)) for k, v in shapes.items()}
+            nchw = lambda v: torch.from_numpy(v).permute(0, 3, 1, 2).contiguous()
+            read = lambda: {k: np.frombuffer(_read_exact(proc.stdout, 4 * sizes[k]), "<f4").reshape(shapes[k]) for k in shapes}
             for start in range(0, len(files), batch):
                 n = min(batch, len(files) - start)
                 out = {k: np.zeros((n, *shapes[k]), np.float32) for k in shapes}
                 ok = np.zeros(n, bool)
+                again = {}
                 for i in range(n):
                     status = struct.unpack("<i", _read_exact(proc.stdout, 4))[0]
-                    if status:
+                    if status == 1:
                         continue
                     ok[i] = True
-                    for k in shapes:
-                        out[k][i] = np.frombuffer(_read_exact(proc.stdout, 4 * sizes[k]), "<f4").reshape(shapes[k])
-                yield {k: torch.from_numpy(v).permute(0, 3, 1, 2).contiguous() for k, v in out.items()}, torch.from_numpy(ok)
+                    for k, v in read().items():
+                        out[k][i] = v
+                    if status == 2:
+                        again[i] = ({k: nchw(v[None].copy()) for k, v in read().items()}, False)
+                    elif status == 3:
+                        again[i] = (None, True)
+                yield {k: nchw(v) for k, v in out.items()}, torch.from_numpy(ok), again, header["earlyStopMargin"]
         finally:
             feed.join()
             proc.stdout.close()

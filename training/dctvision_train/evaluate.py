@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from .data import library_inputs, list_images
+from .data import library_logits, library_top1, list_images
 from .export import export_model, load_exported
 from .model import Network
 from .variants import make_variants
@@ -73,12 +73,10 @@ def main(argv=None):
         raise SystemExit(f"val classes {class_ids} differ from the checkpoint's {ck['class_ids']}")
     t0 = time.time()
     logits, refused = [], 0
-    with torch.no_grad():
-        for x, ok in library_inputs(files, model_dir=out, batch=args.batch):
-            y = model(x)
-            y[~ok] = float("nan")         # a file the library refuses counts as wrong
-            refused += int((~ok).sum())
-            logits.append(y)
+    for y, ok in library_logits(model, files, model_dir=out, batch=args.batch):
+        y[~ok] = float("nan")             # a file the library refuses counts as wrong
+        refused += int((~ok).sum())
+        logits.append(y)
     logits = torch.cat(logits).nan_to_num(nan=-1e9)
     if refused:
         print(f"{refused} val files were refused by the library's decoder", flush=True)
@@ -153,8 +151,7 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
     source = {f: class_ids.index(e["label"]) for f, e in zip(sources, entries)}
     missing = sorted(set(source) - set(val_top1))
     if missing:
-        with torch.no_grad():
-            top1 = torch.cat([model(x).argmax(1).masked_fill(~ok, -1) for x, ok in library_inputs(missing, model_dir=out, batch=args.batch)])
+        top1 = library_top1(model, missing, model_dir=out, batch=args.batch)
         val_top1 = dict(val_top1, **{f: int(t) == source[f] for f, t in zip(missing, top1)})
     files = [e["file"] for e in entries]
     labels = torch.tensor([class_ids.index(e["label"]) for e in entries])
@@ -164,11 +161,9 @@ def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):
     got = {r["file"]: r["predictions"][0]["className"] for r in json.loads(cli.stdout)}
     names = json.loads((out / "model.json").read_text())["classNames"]
     cli_top1 = torch.tensor([names.index(got[f]) if f in got else -1 for f in files])
-    with torch.no_grad():
-        py = torch.cat([model(x).argmax(1).masked_fill(~ok, -1) for x, ok in library_inputs(files, model_dir=out, batch=args.batch)])
-        # the same files through the exact operators (all 64 frequencies, no truncation)
-        exact = torch.cat([model(x).argmax(1).masked_fill(~ok, -1)
-                           for x, ok in library_inputs(files, model_dir=out, batch=args.batch, exact=True)])
+    py = library_top1(model, files, model_dir=out, batch=args.batch)
+    # the same files through the exact operators (all 64 frequencies, no truncation)
+    exact = library_top1(model, files, model_dir=out, batch=args.batch, exact=True)
     # Top-1 per value of each variant parameter, beside the val top-1 of the same files as they are:
     # which sizes, qualities, layouts or orientations cost (or gain) accuracy.
     by_param = {}
