@@ -150,11 +150,11 @@ def library_logits(model, files, model_dir=None, network=None, batch=64, exact=F
     with torch.no_grad():
         for x, ok, again, margin in _library_batches(files, model_dir, network, batch, exact, True):
             y = model(x)
-            for i, (inputs, failed) in again.items():
+            for i, inputs in again.items():
                 top2 = y[i].softmax(0).topk(2).values
                 if top2[0] - top2[1] >= margin:
                     continue
-                if failed:
+                if inputs is None:
                     ok[i] = False
                 else:
                     y[i] = model(inputs)[0]
@@ -162,9 +162,9 @@ def library_logits(model, files, model_dir=None, network=None, batch=64, exact=F
 
 
 def _library_batches(files, model_dir, network, batch, exact, smoothing):
-    """(inputs, ok, again, margin) per batch; again: batch index -> (the inputs decoded with every
-    scan, or None when that decode failed; whether it failed) for the files the early stop read
-    without the scans that refine what it kept (scripts/prep-inputs.mjs, statuses 2 and 3)."""
+    """(inputs, ok, again, margin) per batch; again: batch index -> the inputs decoded with every
+    scan (None: that decode failed) for the files the early stop read without the scans that
+    refine what it kept (scripts/prep-inputs.mjs, statuses 2 and 3)."""
     root = Path(__file__).resolve().parents[2]
     args = ["--model", str(model_dir)] if model_dir else ["--network", network]
     if exact:
@@ -197,9 +197,9 @@ def _library_batches(files, model_dir, network, batch, exact, smoothing):
                     for k, v in read().items():
                         out[k][i] = v
                     if status == 2:
-                        again[i] = ({k: nchw(v[None].copy()) for k, v in read().items()}, False)
+                        again[i] = {k: nchw(v[None].copy()) for k, v in read().items()}
                     elif status == 3:
-                        again[i] = (None, True)
+                        again[i] = None
                 yield {k: nchw(v) for k, v in out.items()}, torch.from_numpy(ok), again, header["earlyStopMargin"]
         finally:
             feed.join()
