@@ -106,12 +106,18 @@ def augment(pixels, generator=None, min_scale=0.35, size=SIZE, sharp=0.0):
     return F.grid_sample(pixels.float(), grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp(0, 255).round()
 
 
-def network_inputs(rgb, kind, quality, shifts=None):
+def network_inputs(rgb, kind, quality, shifts=None, whole=False):
     """Simulated JPEG of float RGB [N,3,H,W] (multiples of 16): DCT planes (NCHW, dequantized) or decoded RGB.
-    `shifts` [N,3,64]: each picture as a progressive file cut short holds it (progressive.cut)."""
+    `shifts` [N,3,64]: each picture as a progressive file cut short holds it (progressive.cut);
+    `whole`: (those inputs, the same files' whole-file inputs)."""
     coefs, tables = jpeg_sim.encode(rgb, quality)
-    if shifts is not None:
-        coefs = progressive.cut(coefs, shifts)
+    cut = progressive.cut(coefs, shifts) if shifts is not None else coefs
+    if whole:
+        return _inputs_of(cut, tables, kind), _inputs_of(coefs, tables, kind)
+    return _inputs_of(cut, tables, kind)
+
+
+def _inputs_of(coefs, tables, kind):
     if kind == "rgb":
         return {"rgb": jpeg_sim.decode(coefs, tables)}
     return {k: v.permute(0, 3, 1, 2).contiguous() for k, v in jpeg_sim.dequantized_nhwc(coefs, tables).items()}

@@ -41,7 +41,7 @@ FINETUNE = dict(RECIPE, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
 # pictures cut as a progressive file is after its first scans (progressive.random_shifts). Fewer
 # cut pictures or half this rate read cut files less well and cost whole files as much (Late-Concat:
 # 0.5-0.6 points of top-1 each way; docs/MODELS.md, "Progressive files cut short").
-PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5)
+PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5, teacher=0.0)
 # ... and what ships is the shipped network and that fine-tune mixed weight by weight
 # (interpolate.py), the fine-tune's share the first of these that keeps the whole-file top-1
 # within the zoo's 0.3 points: half reads cut files nearly as well as the fine-tune (Late-Concat:
@@ -138,6 +138,7 @@ class Run:
         self.epoch, self.step, self.train_seconds = 0, 0, 0.0
         self.log, self.memory_format = [], None
         self.source = None  # the trained network a fine-tune started from
+        self.teacher = None  # ... and, with the recipe's `teacher`, that network frozen (inference form)
         self.prior = None   # its own training (epochs, seconds, hardware), from its metrics.json
         if self.device.type == "cuda":
             self.set_memory_format("channels_last")
@@ -204,6 +205,8 @@ class Run:
                 mine[name].weight.copy_(m.weight)
                 mine[name].bias.copy_(m.bias)
         self.source = source
+        if self.recipe.get("teacher"):
+            self.teacher = teacher_of(folded, self.device)
         self._make_optimizer()
 
     # -- checkpoint --------------------------------------------------------------------------------
@@ -213,7 +216,8 @@ class Run:
                     model=self.model.state_dict(), opt=self.opt.state_dict(), gen=self.gen.get_state(),
                     torch_rng=torch.get_rng_state(), epoch=self.epoch, step=self.step,
                     train_seconds=self.train_seconds, log=self.log, memory_format=self.memory_format,
-                    source=self.source, prior=self.prior, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
+                    source=self.source, prior=self.prior,
+                    teacher=self.teacher.state_dict() if self.teacher is not None else None, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
 
     @classmethod
     def from_state(cls, st, ranks=None):
@@ -227,6 +231,10 @@ class Run:
             run.gen.manual_seed(st["recipe"]["seed"] * 1000 + 1 + run.ranks.rank + 7919 * st["epoch"])
         run.epoch, run.step, run.train_seconds = st["epoch"], st["step"], st["train_seconds"]
         run.log, run.source, run.prior = st["log"], st.get("source"), st.get("prior")
+        if st.get("teacher") is not None:
+            folded = Network(st["network"], st["recipe"]["width"], st["classes"]).eval().fold_()
+            folded.load_state_dict(st["teacher"])
+            run.teacher = teacher_of(folded, run.device)
         if st["memory_format"] and run.device.type == "cpu":
             run.set_memory_format(st["memory_format"])
         return run
@@ -265,7 +273,9 @@ class Run:
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.recipe["amp"] == "bf16")
 
-    def _inputs(self, px, size, train, min_scale=1.0):
+    def _inputs(self, px, size, train, min_scale=1.0, whole=False):
+        """The network's inputs for a batch of pixels; `whole` (training): (inputs, the same
+        pictures' whole-file inputs), what the teacher reads."""
         n, dev = px.shape[0], px.device
         if train:
             q = torch.randint(self.recipe["quality"][0], self.recipe["quality"][1] + 1, (n,), generator=self.gen, device=dev)
@@ -278,6 +288,8 @@ class Run:
             q = torch.full((n,), 75, device=dev)
             rgb = px.float() if px.shape[-1] == size else F.interpolate(px.float(), size=(size, size), mode="area").round()
             shifts = None
+        if whole:
+            return tuple(self._fmt(x) for x in network_inputs(rgb, self.kind, q, shifts, whole=True))
         return self._fmt(network_inputs(rgb, self.kind, q, shifts))
 
     def set_memory_format(self, fmt):
@@ -323,12 +335,18 @@ class Run:
         loss_sum, correct, seen = 0.0, 0, 0
         for i in range(self.steps_per_epoch):
             idx = order[i * b:(i + 1) * b]
-            x, y = self._inputs(pixels[idx], size, True, min_scale), labels[idx]
+            y = labels[idx]
+            if self.teacher is not None:
+                x, whole = self._inputs(pixels[idx], size, True, min_scale, whole=True)
+            else:
+                x = self._inputs(pixels[idx], size, True, min_scale)
             for g in self.opt.param_groups:
                 g["lr"] = lr_at(self.recipe, self.step, self.total_steps)
             with self._autocast():
                 logits = self.net(x)
             loss = F.cross_entropy(logits.float(), y, label_smoothing=self.recipe["label_smoothing"])
+            if self.teacher is not None:
+                loss = (1 - self.recipe["teacher"]) * loss + self.recipe["teacher"] * self._distillation(logits, whole)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -349,6 +367,14 @@ class Run:
         self.log.append(entry)
         return entry
 
+    def _distillation(self, logits, whole):
+        """KL divergence from the teacher's answer on the whole file to the network's on what it
+        was given (a cut or the same whole file): a cut is taught to answer as the whole file
+        does, and a whole file to keep the answer the network started from."""
+        with torch.no_grad(), self._autocast():
+            target = F.softmax(self.teacher(whole).float(), dim=1)
+        return F.kl_div(F.log_softmax(logits.float(), dim=1), target, reduction="batchmean")
+
     @torch.no_grad()
     def val_simulated(self, pixels, labels, size=224, batch=256):
         """Top-1 on val pixels re-compressed by the simulator at q75 (a training-time monitor;
@@ -360,6 +386,13 @@ class Run:
                 hits += int((self.model(self._inputs(pixels[j:j + batch], size, False)).argmax(1) == labels[j:j + batch]).sum())
         hits, count = self.ranks.sum([hits, pixels.shape[0]])
         return hits / count
+
+
+def teacher_of(folded, device):
+    teacher = folded.to(device).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
 
 
 def describe(recipe):
@@ -377,4 +410,6 @@ def describe(recipe):
                               + (f"; {recipe['sharp']:.0%} of the pictures of the 224 px epochs kept at their own pixels (flip only)"
                                  if recipe.get("sharp") else "")
                               + (f"; {recipe['partial']:.0%} of the pictures cut as a progressive file is after its first scans"
-                                 if recipe.get("partial") else "")))
+                                 if recipe.get("partial") else "")
+                              + (f"; loss {1 - recipe['teacher']:g} x cross-entropy + {recipe['teacher']:g} x KL divergence from "
+                                 "the network it starts from on the same pictures' whole files" if recipe.get("teacher") else "")))

@@ -75,3 +75,31 @@ class ProgressiveZoo(unittest.TestCase):
             self.assertTrue(land_progressive("n", staged, models))
             self.assertEqual(json.loads((models / "n" / "metrics.json").read_text())["top1"], 0.8790)
             self.assertTrue(progressive_done(models / "n" / "metrics.json"))
+
+
+class Teacher(unittest.TestCase):
+    def test_cut_pictures_are_taught_the_whole_files_answer_by_the_frozen_shipped_network(self):
+        from pathlib import Path
+        from dctvision_train.export import load_exported
+        from dctvision_train.trainer import PROGRESSIVE, Run
+        folded, _ = load_exported(Path(__file__).resolve().parents[2] / "models" / "late-concat")
+        px = torch.randint(0, 256, (16, 3, 224, 224), dtype=torch.uint8, generator=torch.Generator().manual_seed(3))
+        labels = torch.randint(0, 10, (16,), generator=torch.Generator().manual_seed(4))
+        recipe = dict(PROGRESSIVE, schedule=[[224, 1]], batch=16, teacher=0.5)
+        run = Run("late-concat", recipe, 10, 16)
+        run.start_from(folded, "test", px, keep_head=True)
+        cut, whole = run._inputs(px, 224, True, 0.8, whole=True)
+        same = [bool(torch.equal(cut["y"][i], whole["y"][i])) for i in range(16)]
+        self.assertTrue(any(same) and not all(same), same)  # partial 0.5: some pictures cut, some whole
+        run.model.eval()
+        with torch.no_grad():
+            self.assertLess(float(run._distillation(run.model(whole), whole)), 1e-3)  # its own answer on whole files
+            self.assertGreater(float(run._distillation(run.model(cut), whole)), 1e-2)
+        before = {k: v.clone() for k, v in run.teacher.state_dict().items()}
+        run.train_epoch(px, labels)
+        self.assertTrue(all(torch.equal(before[k], v) for k, v in run.teacher.state_dict().items()))  # frozen
+        self.assertFalse(torch.equal(run.model.layers["head"].weight, folded.layers["head"].weight))
+        again = Run.from_state(run.state())
+        with torch.no_grad():
+            self.assertTrue(torch.equal(again.teacher(whole), run.teacher(whole)))
+        self.assertIn("KL divergence", __import__("dctvision_train.trainer", fromlist=["describe"]).describe(recipe)["text"])
