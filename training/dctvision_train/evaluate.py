@@ -128,7 +128,8 @@ def main(argv=None):
 
 def training_totals(ck):
     """Epochs, seconds and recipe of the checkpoint's training; a fine-tune of a network of this
-    repository (`prior`) counts that network's training too and keeps its recipe beside its own."""
+    repository (`prior`) counts that network's training too and keeps its recipe beside its own
+    (and, where that network was itself a fine-tune or a mix, those as `before`)."""
     own = dict(epochs=ck.get("epochs"), train_seconds=round(ck["train_seconds"], 1) if "train_seconds" in ck else None,
                hardware=ck.get("hardware"), recipe=ck.get("recipe"))
     prior = ck.get("prior")
@@ -136,7 +137,9 @@ def training_totals(ck):
         return own
     return dict(epochs=prior["epochs"] + own["epochs"], train_seconds=round((prior.get("train_seconds") or 0) + (own["train_seconds"] or 0), 1),
                 hardware=prior.get("hardware") or own["hardware"], recipe=prior.get("recipe"),
-                fine_tune=dict(epochs=own["epochs"], train_seconds=own["train_seconds"], recipe=own["recipe"], source=ck.get("fine_tuned_from")))
+                fine_tune=dict(epochs=own["epochs"], train_seconds=own["train_seconds"], recipe=own["recipe"], source=ck.get("fine_tuned_from"),
+                               **({"before": {k: prior[k] for k in ("fine_tune", "mix") if prior.get(k)}}
+                                  if prior.get("fine_tune") or prior.get("mix") else {})))
 
 
 def evaluate_variants(args, out, val_dir, class_ids, model, val_top1):

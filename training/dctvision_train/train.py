@@ -130,7 +130,7 @@ def new_run(network, recipe, folder, ranks, source=None):
         shipped = Path(source) / "metrics.json"
         if shipped.exists():  # the training behind it, so its metrics can count all of it
             m = json.loads(shipped.read_text())
-            run.prior = {k: m.get(k) for k in ("epochs", "train_seconds", "hardware", "recipe")}
+            run.prior = {k: m.get(k) for k in ("epochs", "train_seconds", "hardware", "recipe", "fine_tune", "mix") if k in m}
     return run
 
 
