@@ -13,7 +13,7 @@ evaluate.py into models/<id>/ (metrics.json from the full val split), and with -
 exported folder and docs/MODELS.md's regenerated table are committed at once.
 
 --progressive fine-tunes each shipped network from models/<id> with the PROGRESSIVE recipe
-(train --progressive) in OUT/progressive/<id>/, mixes it weight by weight with the shipped one
+(train --progressive; the shipped network, frozen, as its teacher) in OUT/progressive/<id>/, mixes it weight by weight with the shipped one
 (interpolate.py) at the first share of PROGRESSIVE_MIXES whose full-val top-1 is at most 0.3
 points below the shipped one's, evaluates that mix in full and lands it in models/<id> (if no
 share keeps the top-1, the shipped network stays, the mixes stay in the run folder, and the zoo
@@ -60,9 +60,14 @@ def parse(argv=None):
 MAX_PROGRESSIVE_LOSS = 0.003
 
 
-def progressive_done(metrics):
-    """models/<id> already holds a progressive fine-tune (evaluate.py's `fine_tune` with a `partial` recipe)."""
-    return metrics.exists() and "partial" in ((json.loads(metrics.read_text()).get("fine_tune") or {}).get("recipe") or {})
+def progressive_done(metrics, recipe=PROGRESSIVE):
+    """models/<id> already holds a progressive fine-tune (evaluate.py's `fine_tune` with a `partial`
+    recipe) with the teacher weight `recipe` asks for: one taught without a teacher (or with another
+    weight) is taught again, from itself, by the next `zoo --progressive`."""
+    if not metrics.exists():
+        return False
+    done = (json.loads(metrics.read_text()).get("fine_tune") or {}).get("recipe") or {}
+    return "partial" in done and done.get("teacher", 0.0) == recipe.get("teacher", 0.0)
 
 
 def status(args, recipe):
@@ -70,7 +75,7 @@ def status(args, recipe):
     lines = []
     for net in args.networks.split(","):
         metrics, resume, final = models / net / "metrics.json", out / net / "resume.pt", out / net / "last.pt"
-        if metrics.exists() and not args.no_export and (not args.progressive or progressive_done(metrics)):
+        if metrics.exists() and not args.no_export and (not args.progressive or progressive_done(metrics, recipe)):
             m = json.loads(metrics.read_text())
             lines.append(f"  done      {net:26s} top-1 {m['top1']:.4f}  ({m['epochs']} epochs, {m['train_seconds'] / 3600:.2f} h)")
         elif final.exists():
@@ -152,7 +157,7 @@ def main(argv=None):
     print(f"zoo: {torch.get_num_threads()} threads, deadline in {args.budget_minutes:.0f} min\n{status(args, recipe)}", flush=True)
     if args.status:
         return
-    done = (lambda n: progressive_done(models / n / "metrics.json")) if args.progressive else (lambda n: (models / n / "metrics.json").exists())
+    done = (lambda n: progressive_done(models / n / "metrics.json", recipe)) if args.progressive else (lambda n: (models / n / "metrics.json").exists())
     todo = [n for n in args.networks.split(",") if args.no_export or not done(n)]
     if not todo:
         return

@@ -58,6 +58,11 @@ class ProgressiveZoo(unittest.TestCase):
         self.assertEqual((t["epochs"], t["train_seconds"], t["recipe"]), (100, 6000.0, {"lr": 0.002}))
         self.assertEqual(t["fine_tune"]["epochs"], 12)
         self.assertEqual(training_totals(dict(ck, prior=None))["epochs"], 12)
+        self.assertNotIn("before", t["fine_tune"])
+        again = dict(ck, prior=dict(ck["prior"], epochs=100, fine_tune=t["fine_tune"], mix=dict(alpha=0.5)))  # a fine-tune of a mix
+        t2 = training_totals(again)
+        self.assertEqual((t2["epochs"], t2["fine_tune"]["before"]["mix"]["alpha"]), (112, 0.5))
+        self.assertEqual(t2["fine_tune"]["before"]["fine_tune"]["recipe"], {"partial": 0.4})
 
     def test_the_fine_tune_lands_only_if_it_keeps_the_full_val_top1(self):
         import json
@@ -74,6 +79,9 @@ class ProgressiveZoo(unittest.TestCase):
             (staged / "metrics.json").write_text(json.dumps(dict(top1=0.8790, fine_tune=dict(recipe={"partial": 0.4}))))
             self.assertTrue(land_progressive("n", staged, models))
             self.assertEqual(json.loads((models / "n" / "metrics.json").read_text())["top1"], 0.8790)
+            self.assertFalse(progressive_done(models / "n" / "metrics.json"))  # taught without the teacher
+            self.assertTrue(progressive_done(models / "n" / "metrics.json", dict(teacher=0.0)))
+            (models / "n" / "metrics.json").write_text(json.dumps(dict(top1=0.8790, fine_tune=dict(recipe={"partial": 0.5, "teacher": 0.5}))))
             self.assertTrue(progressive_done(models / "n" / "metrics.json"))
 
 
