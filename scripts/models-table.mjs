@@ -39,15 +39,30 @@ function logSeconds(path) {
     return sum + med * v.length;
   }, 0);
 }
-/** The network's own log, and for a network fine-tuned on progressive cuts that fine-tune's too. */
+/**
+ * The network's own log, and for a network fine-tuned on progressive cuts that fine-tune's too;
+ * a fine-tune taught again (fine_tune.before) counts the earlier one's wall clock, its run folder
+ * holding only the latest log.
+ */
 function aloneSeconds(id) {
   const own = logSeconds(`${logsDir}${id}/log.jsonl`);
   const tune = metrics[id]?.fine_tune ? logSeconds(`${logsDir}progressive/${id}/log.jsonl`) : 0;
-  return own === undefined || tune === undefined ? undefined : own + tune;
+  const before = metrics[id]?.fine_tune?.before?.fine_tune?.train_seconds ?? 0;
+  return own === undefined || tune === undefined ? undefined : own + tune + before;
+}
+/** "88 + 12": the recipe's epochs, then each fine-tune's. */
+function epochsCell(m) {
+  const ft = m?.fine_tune;
+  if (!ft) return m?.epochs ?? '—';
+  const before = ft.before?.fine_tune?.epochs;
+  return [m.epochs - ft.epochs - (before ?? 0), ...(before ? [before] : []), ft.epochs].join(' + ');
 }
 const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
 /** A difference in points, with its sign. */
-const points = (d) => `${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
+const points = (d) => {
+  const r = Math.round(d * 10) / 10; // -0.03 reads 0.0, not -0.0
+  return r === 0 ? '0.0' : `${r > 0 ? '+' : ''}${r.toFixed(1)}`;
+};
 const base = metrics[baseline];
 const rows = [
   '| network | Imagenette top-1 % | top-5 % | Δ top-1 vs RGB | library agrees | params | MMACs | epochs | training | paper ImageNet top-1 % (Δ vs RGB) |',
@@ -65,7 +80,7 @@ for (const id of Object.keys(spec)) {
     ? `${alone ? `${(alone / 3600).toFixed(2)} h (wall ${(m.train_seconds / 3600).toFixed(2)} h)` : `${(m.train_seconds / 3600).toFixed(2)} h`}, ${m.hardware}`
     : '—';
   rows.push(
-    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${m?.fine_tune ? `${m.epochs - m.fine_tune.epochs} + ${m.fine_tune.epochs}` : (m?.epochs ?? '—')} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : points(pDelta)}) |`,
+    `| ${spec[id].title} | ${m ? pct(m.top1) : 'not trained yet'} | ${pct(m?.top5)} | ${delta} | ${m?.ts_top1_agreement != null ? m.ts_top1_agreement.toFixed(3) : '—'} | ${m ? (m.params / 1e6).toFixed(2) + ' M' : '—'} | ${m ? (m.macs / 1e6).toFixed(0) : '—'} | ${epochsCell(m)} | ${train} | ${pTop1.toFixed(1)} (${id === baseline ? '—' : points(pDelta)}) |`,
   );
 }
 const table = rows.join('\n');
