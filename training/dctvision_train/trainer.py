@@ -45,7 +45,7 @@ FINETUNE = dict(RECIPE, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
 # file, so a cut learns the whole file's answer rather than only the label, and a whole file keeps
 # its answer (Late-Concat on 294 cut files: 86.4% after scan 4 and 87.82 on whole files, fine-tuned
 # from its first mix; 85.7% and 87.59 on labels alone, fine-tuned from its whole-file weights).
-# A teacher weight of 0.8 kept whole files no better (87.59).
+# A teacher weight of 0.8 kept whole files no better (87.59; docs/results/progressive-teacher.json).
 PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5, teacher=0.5)
 # ... and what ships is the shipped network and that fine-tune mixed weight by weight
 # (interpolate.py), the fine-tune's share the first of these that keeps the whole-file top-1

@@ -13,11 +13,11 @@ evaluate.py into models/<id>/ (metrics.json from the full val split), and with -
 exported folder and docs/MODELS.md's regenerated table are committed at once.
 
 --progressive fine-tunes each shipped network from models/<id> with the PROGRESSIVE recipe
-(train --progressive; the shipped network, frozen, as its teacher) in OUT/progressive/<id>/, mixes it weight by weight with the shipped one
-(interpolate.py) at the first share of PROGRESSIVE_MIXES whose full-val top-1 is at most 0.3
-points below the shipped one's, evaluates that mix in full and lands it in models/<id> (if no
-share keeps the top-1, the shipped network stays, the mixes stay in the run folder, and the zoo
-says so)."""
+(train --progressive; the shipped network, frozen, as its teacher) in OUT/progressive/<id>/,
+mixes it weight by weight with the shipped one (interpolate.py) at the first (largest) share of
+PROGRESSIVE_MIXES whose full-val top-1 is at most 0.3 points below the shipped one's,
+evaluates that mix in full and lands it in models/<id> (if no share keeps the top-1, the shipped
+network stays, the mixes stay in the run folder, and the zoo says so)."""
 import argparse
 import json
 import shutil
