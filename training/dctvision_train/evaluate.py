@@ -138,6 +138,7 @@ def training_totals(ck):
     return dict(epochs=prior["epochs"] + own["epochs"], train_seconds=round((prior.get("train_seconds") or 0) + (own["train_seconds"] or 0), 1),
                 hardware=prior.get("hardware") or own["hardware"], recipe=prior.get("recipe"),
                 fine_tune=dict(epochs=own["epochs"], train_seconds=own["train_seconds"], recipe=own["recipe"], source=ck.get("fine_tuned_from"),
+                               **({"teacher": ck["teacher"]} if ck.get("teacher") else {}),
                                **({"before": {k: prior[k] for k in ("fine_tune", "mix") if prior.get(k)}}
                                   if prior.get("fine_tune") or prior.get("mix") else {})))
 

@@ -59,11 +59,16 @@ def band_shifts(y_last, c_last, y_al, c_al, dc_al):
 LAST_FREQ = [0, 2, 5, 9, 14, 20, 27, 35, 63]
 
 
-def random_shifts(n, gen, device=None):
-    """[n, 3, 64] shifts: half from libjpeg's cuts (scan 1..9), half random band shapes."""
+def random_shifts(n, gen, device=None, scan_weights=None):
+    """[n, 3, 64] shifts: half from libjpeg's cuts (after scan 1..9, drawn in proportion to
+    `scan_weights` if given, else evenly), half random band shapes."""
     lib = torch.stack([shifts_after(LIBJPEG_SCRIPT, k) for k in range(1, len(LIBJPEG_SCRIPT))])
     draw = lambda hi, *shape: torch.randint(0, hi, shape, generator=gen, device=gen.device).cpu()
-    out = lib[draw(len(lib), n)].clone()
+    if scan_weights is None:
+        out = lib[draw(len(lib), n)].clone()
+    else:
+        w = torch.tensor(scan_weights, dtype=torch.float, device=gen.device)
+        out = lib[torch.multinomial(w, n, replacement=True, generator=gen).cpu()].clone()
     shaped = torch.rand(n, generator=gen, device=gen.device).cpu() < 0.5
     idx, al, dc_al = draw(len(LAST_FREQ), n, 2), draw(3, n, 3), draw(2, n)
     for i in torch.nonzero(shaped).flatten().tolist():

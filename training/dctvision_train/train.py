@@ -36,7 +36,7 @@ import torch
 
 from .data import list_images, load_pixels
 from .export import load_exported
-from .trainer import FINETUNE, PROGRESSIVE, RECIPE, Ranks, Run, epochs_of, size_at
+from .trainer import FINETUNE, PROGRESSIVE, RECIPE, Ranks, Run, epochs_of, size_at, teacher_of
 
 
 def use_all_cores():
@@ -65,6 +65,8 @@ def parse(argv=None):
     p.add_argument("--out", default=None, help="run folder (default runs/<network>)")
     p.add_argument("--progressive", action="store_true",
                    help="with --from and the same classes: teach it to read progressive files cut short (PROGRESSIVE recipe)")
+    p.add_argument("--teacher", default=None, metavar="MODEL_DIR",
+                   help="with a recipe's teacher: the network whose whole-file answers the fine-tune learns (default: --from's)")
     add_recipe_args(p)
     return p.parse_args(argv)
 
@@ -120,8 +122,9 @@ class Folder:
                   f"{f', {len(vfiles)} val' if self.val else ''}, loaded in {time.time() - t:.0f}s", flush=True)
 
 
-def new_run(network, recipe, folder, ranks, source=None):
-    """A run from scratch, or from a trained network (fine-tuning) when `source` is a model folder."""
+def new_run(network, recipe, folder, ranks, source=None, teacher=None):
+    """A run from scratch, or from a trained network (fine-tuning) when `source` is a model folder;
+    `teacher`, a model folder whose whole-file answers the recipe's teacher loss follows instead of the source's."""
     run = Run(network, recipe, len(folder.class_ids), folder.n, folder.class_ids, folder.class_names, ranks)
     if source:
         folded, doc = load_exported(source)
@@ -131,6 +134,13 @@ def new_run(network, recipe, folder, ranks, source=None):
         if shipped.exists():  # the training behind it, so its metrics can count all of it
             m = json.loads(shipped.read_text())
             run.prior = {k: m.get(k) for k in ("epochs", "train_seconds", "hardware", "recipe", "fine_tune", "mix") if k in m}
+    if teacher:
+        if not recipe.get("teacher"):
+            raise SystemExit("--teacher: this recipe has no teacher loss (--progressive, or --set teacher=W)")
+        folded, doc = load_exported(teacher)
+        if doc["network"] != network or doc["classNames"] != folder.class_names:
+            raise SystemExit(f"--teacher {teacher}: a {doc['network']} of other classes, not this run's {network}")
+        run.teacher, run.teacher_name = teacher_of(folded, run.device), f"{doc['network']} ({Path(teacher).parent.name}/{Path(teacher).name}, {doc['classes']} classes)"
     return run
 
 
@@ -175,11 +185,11 @@ def fit(run, folder, out, deadline=None, val_every=4, max_epochs=None, memory_fo
     return True
 
 
-def resume_or_new(network, recipe, folder, ranks, out, source=None):
+def resume_or_new(network, recipe, folder, ranks, out, source=None, teacher=None):
     """The run in out/resume.pt if there is one (refused if its recipe differs), else a new one."""
     resume = Path(out) / "resume.pt"
     if not resume.exists():
-        return new_run(network, recipe, folder, ranks, source)
+        return new_run(network, recipe, folder, ranks, source, teacher)
     st = torch.load(resume, map_location="cpu")
     if st["network"] != network or st["recipe"] != recipe:
         diff = {k: (st["recipe"].get(k), recipe.get(k)) for k in sorted(set(st["recipe"]) | set(recipe))
@@ -209,7 +219,9 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     ranks = setup(args.device)
     folder = Folder(args.data, ranks, args.limit_per_class, val=bool(args.val_every))
-    run = resume_or_new(network, recipe, folder, ranks, out, args.source)
+    if args.teacher and not args.source:
+        raise SystemExit("--teacher goes with --from")
+    run = resume_or_new(network, recipe, folder, ranks, out, args.source, args.teacher)
     done = fit(run, folder, out, deadline, args.val_every, args.max_epochs, args.memory_format)
     if ranks.world > 1:
         import torch.distributed as dist

@@ -41,17 +41,19 @@ FINETUNE = dict(RECIPE, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
 # pictures cut as a progressive file is after its first scans (progressive.random_shifts). Fewer
 # cut pictures or half this rate read cut files less well and cost whole files as much (Late-Concat:
 # 0.5-0.6 points of top-1 each way; docs/MODELS.md, "Progressive files cut short"). `teacher`: half
-# of the loss is the KL divergence from the starting network's answer on the same picture's whole
+# of the loss is the KL divergence from a teacher network's answer on the same picture's whole
 # file, so a cut learns the whole file's answer rather than only the label, and a whole file keeps
-# its answer (Late-Concat on 294 cut files: 86.4% after scan 4 and 87.82 on whole files, fine-tuned
-# from its first mix; 85.7% and 87.59 on labels alone, fine-tuned from its whole-file weights).
-# A teacher weight of 0.8 kept whole files no better (87.59; docs/results/progressive-teacher.json).
-PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5, teacher=0.5)
+# its answer; the zoo's teacher is the network as trained on whole files (training/whole-file/<id>).
+# A teacher weight of 0.8 kept whole files no better (docs/results/progressive-teacher.json).
+# `scan_weights`: libjpeg's cuts after scans 4 and 5 (27% and 38% of the bytes, where a verdict
+# first becomes usable) drawn four times as often as the others: Late-Concat after scan 5, 87.5%
+# against 86.7% with even draws, whole files 87.95 against 87.57 (docs/results/progressive-teacher.json).
+PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5, teacher=0.5, scan_weights=[1, 1, 1, 4, 4, 2, 1, 1, 1])
 # ... and what ships is the shipped network and that fine-tune mixed weight by weight
 # (interpolate.py), the fine-tune's share the first of these that keeps the whole-file top-1
-# within the zoo's 0.3 points: the larger the share, the better cut files read; where a
-# fine-tune costs more on whole files, a smaller share keeps less of both.
-PROGRESSIVE_MIXES = (0.7, 0.5, 0.3)
+# within the zoo's 0.3 points (1: the fine-tune itself): the larger the share, the better cut
+# files read; where a fine-tune costs more on whole files, a smaller share keeps less of both.
+PROGRESSIVE_MIXES = (1.0, 0.7, 0.5, 0.3)
 
 
 def epochs_of(recipe):
@@ -142,7 +144,8 @@ class Run:
         self.epoch, self.step, self.train_seconds = 0, 0, 0.0
         self.log, self.memory_format = [], None
         self.source = None  # the trained network a fine-tune started from
-        self.teacher = None  # ... and, with the recipe's `teacher`, that network frozen (inference form)
+        self.teacher = None  # with the recipe's `teacher`: the network whose whole-file answers it learns, frozen (inference form)
+        self.teacher_name = None  # ... which one (the source by default)
         self.prior = None   # its own training (epochs, seconds, hardware), from its metrics.json
         if self.device.type == "cuda":
             self.set_memory_format("channels_last")
@@ -210,7 +213,7 @@ class Run:
                 mine[name].bias.copy_(m.bias)
         self.source = source
         if self.recipe.get("teacher"):
-            self.teacher = teacher_of(folded, self.device)
+            self.teacher, self.teacher_name = teacher_of(folded, self.device), source
         self._make_optimizer()
 
     # -- checkpoint --------------------------------------------------------------------------------
@@ -221,7 +224,7 @@ class Run:
                     torch_rng=torch.get_rng_state(), epoch=self.epoch, step=self.step,
                     train_seconds=self.train_seconds, log=self.log, memory_format=self.memory_format,
                     source=self.source, prior=self.prior,
-                    teacher=self.teacher.state_dict() if self.teacher is not None else None, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
+                    teacher=self.teacher.state_dict() if self.teacher is not None else None, teacher_name=self.teacher_name, hardware=hardware(self.device, self.ranks.world), torch=torch.__version__)
 
     @classmethod
     def from_state(cls, st, ranks=None):
@@ -238,7 +241,7 @@ class Run:
         if st.get("teacher") is not None:
             folded = Network(st["network"], st["recipe"]["width"], st["classes"]).eval().fold_()
             folded.load_state_dict(st["teacher"])
-            run.teacher = teacher_of(folded, run.device)
+            run.teacher, run.teacher_name = teacher_of(folded, run.device), st.get("teacher_name")
         if st["memory_format"] and run.device.type == "cpu":
             run.set_memory_format(st["memory_format"])
         return run
@@ -261,6 +264,7 @@ class Run:
                     epochs=self.epoch, steps=self.step, train_seconds=self.train_seconds, hardware="; ".join(hw),
                     recipe=describe(self.recipe), **({"fine_tuned_from": self.source} if self.source else {}),
                     **({"prior": self.prior} if self.prior else {}),
+                    **({"teacher": self.teacher_name} if self.teacher is not None else {}),
                     torch=torch.__version__)
 
     @property
@@ -286,7 +290,7 @@ class Run:
             rgb = augment(px, self.gen, min_scale, size, self.recipe.get("sharp", 0.0))
             shifts = None
             if self.recipe.get("partial"):  # no draw otherwise: recipes without it keep their random stream
-                shifts = random_shifts(n, self.gen, dev)
+                shifts = random_shifts(n, self.gen, dev, self.recipe.get("scan_weights"))
                 shifts[torch.rand(n, generator=self.gen, device=dev) >= self.recipe["partial"]] = 0
         else:
             q = torch.full((n,), 75, device=dev)
@@ -414,6 +418,8 @@ def describe(recipe):
                               + (f"; {recipe['sharp']:.0%} of the pictures of the 224 px epochs kept at their own pixels (flip only)"
                                  if recipe.get("sharp") else "")
                               + (f"; {recipe['partial']:.0%} of the pictures cut as a progressive file is after its first scans"
+                                 + (" (libjpeg's cuts after scans 1-9 drawn " + ":".join(f"{w:g}" for w in recipe["scan_weights"]) + ")"
+                                    if recipe.get("scan_weights") else "")
                                  if recipe.get("partial") else "")
                               + (f"; loss {1 - recipe['teacher']:g} x cross-entropy + {recipe['teacher']:g} x KL divergence from "
-                                 "the network it starts from on the same pictures' whole files" if recipe.get("teacher") else "")))
+                                 "the teacher network's answers on the same pictures' whole files" if recipe.get("teacher") else "")))

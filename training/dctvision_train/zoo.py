@@ -13,9 +13,10 @@ evaluate.py into models/<id>/ (metrics.json from the full val split), and with -
 exported folder and docs/MODELS.md's regenerated table are committed at once.
 
 --progressive fine-tunes each shipped network from models/<id> with the PROGRESSIVE recipe
-(train --progressive; the shipped network, frozen, as its teacher) in OUT/progressive/<id>/,
-mixes it weight by weight with the shipped one (interpolate.py) at the first (largest) share of
-PROGRESSIVE_MIXES whose full-val top-1 is at most 0.3 points below the shipped one's,
+(train --progressive; its teacher the network as trained on whole files, WHOLE/<id>, frozen) in
+OUT/progressive/<id>/, mixes it weight by weight with the shipped one (interpolate.py) at the
+first (largest) share of PROGRESSIVE_MIXES whose full-val top-1 is at most 0.3 points below
+the whole-file network's,
 evaluates that mix in full and lands it in models/<id> (if no share keeps the top-1, the shipped
 network stays, the mixes stay in the run folder, and the zoo says so)."""
 import argparse
@@ -33,6 +34,9 @@ from .interpolate import interpolate
 from .trainer import PROGRESSIVE, PROGRESSIVE_MIXES, RECIPE, Ranks, epochs_of
 
 ROOT = Path(__file__).resolve().parents[2]
+# each network as trained on whole files (before any progressive fine-tune): the teacher of its
+# progressive fine-tunes and the top-1 they may not fall 0.3 points below
+WHOLE = ROOT / "training" / "whole-file"
 ORDER = ["rgb-resnet50", "late-concat-rfa", "late-concat", "upsampling", "deconvolution-rfa", "downsampling",
          "late-concat-rfa-thinner", "upsampling-rfa"]
 
@@ -62,12 +66,19 @@ MAX_PROGRESSIVE_LOSS = 0.003
 
 def progressive_done(metrics, recipe=PROGRESSIVE):
     """models/<id> already holds a progressive fine-tune (evaluate.py's `fine_tune` with a `partial`
-    recipe) with the teacher weight `recipe` asks for: one taught without a teacher (or with another
-    weight) is taught again, from itself, by the next `zoo --progressive`."""
+    recipe) with the teacher weight and scan weights `recipe` asks for: one taught otherwise is
+    taught again, from itself, by the next `zoo --progressive`."""
     if not metrics.exists():
         return False
     done = (json.loads(metrics.read_text()).get("fine_tune") or {}).get("recipe") or {}
-    return "partial" in done and done.get("teacher", 0.0) == recipe.get("teacher", 0.0)
+    return ("partial" in done and done.get("teacher", 0.0) == recipe.get("teacher", 0.0)
+            and done.get("scan_weights") == recipe.get("scan_weights"))
+
+
+def reference_top1(net, models):
+    """The full-val top-1 a progressive fine-tune of `net` is held to: the whole-file network's, else the shipped one's."""
+    whole = WHOLE / net / "metrics.json"
+    return json.loads((whole if whole.exists() else models / net / "metrics.json").read_text())["top1"]
 
 
 def status(args, recipe):
@@ -107,14 +118,14 @@ def git_commit(paths, message, gone=()):
 
 def land_progressive(net, staged, models):
     """The fine-tuned export replaces models/<net> if it keeps the full-val top-1 (see MAX_PROGRESSIVE_LOSS)."""
-    old = json.loads((models / net / "metrics.json").read_text())["top1"]
+    old = reference_top1(net, models)
     new = json.loads((staged / "metrics.json").read_text())["top1"]
     if new < old - MAX_PROGRESSIVE_LOSS:
-        print(f"zoo: {net}: full-val top-1 {new:.4f} against the shipped {old:.4f}: kept the shipped one ({staged} holds the other)", flush=True)
+        print(f"zoo: {net}: full-val top-1 {new:.4f} against the whole-file {old:.4f}: kept the shipped one ({staged} holds the other)", flush=True)
         return False
     shutil.rmtree(models / net)
     shutil.copytree(staged, models / net)
-    print(f"zoo: {net}: full-val top-1 {new:.4f} (shipped {old:.4f}): replaces models/{net}", flush=True)
+    print(f"zoo: {net}: full-val top-1 {new:.4f} (whole-file {old:.4f}): replaces models/{net}", flush=True)
     return True
 
 
@@ -133,14 +144,18 @@ def progressive_mix(net, final, out, models, data):
     tuned = out / net / "export"
     if not evaluate(net, final, tuned, data, quick=True):
         return None
-    shipped = json.loads((models / net / "metrics.json").read_text())["top1"]
+    shipped = reference_top1(net, models)
     for alpha in PROGRESSIVE_MIXES:
         mix = out / net / f"mix-{alpha:g}"
-        interpolate(models / net, tuned / net, alpha, mix / net)
+        if alpha == 1:  # the fine-tune itself
+            shutil.rmtree(mix / net, ignore_errors=True)
+            shutil.copytree(tuned / net, mix / net)
+        else:
+            interpolate(models / net, tuned / net, alpha, mix / net)
         if not evaluate(net, mix / net, mix, data, quick=True):
             return None
         top1 = json.loads((mix / net / "metrics.json").read_text())["top1"]
-        print(f"zoo: {net}: the fine-tune at {alpha:g}: full-val top-1 {top1:.4f} (shipped {shipped:.4f})", flush=True)
+        print(f"zoo: {net}: the fine-tune at {alpha:g}: full-val top-1 {top1:.4f} (whole-file {shipped:.4f})", flush=True)
         if top1 >= shipped - MAX_PROGRESSIVE_LOSS:
             return mix / net if evaluate(net, mix / net, mix, data) else None
     print(f"zoo: {net}: no mix keeps the full-val top-1: the shipped network stays ({out / net} holds the fine-tune and the mixes)", flush=True)
@@ -166,7 +181,8 @@ def main(argv=None):
     for net in todo:
         final = out / net / "last.pt"
         if not final.exists():
-            run = resume_or_new(net, recipe, folder, ranks, out / net, models / net if args.progressive else None)
+            teacher = WHOLE / net if args.progressive and recipe.get("teacher") and (WHOLE / net).exists() else None
+            run = resume_or_new(net, recipe, folder, ranks, out / net, models / net if args.progressive else None, teacher)
             commit = (lambda resume: git_commit([resume], f"{net}: stopped by the zoo's budget at epoch {run.epoch}/"
                                                           f"{epochs_of(run.recipe)}; the next zoo run resumes it")) if args.commit else None
             # keep time for the evaluation of a network that finishes

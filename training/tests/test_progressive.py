@@ -37,6 +37,16 @@ class ProgressiveCuts(unittest.TestCase):
         self.assertGreater(len({tuple(r.flatten().tolist()) for r in s}), 30)
         self.assertTrue(bool((s[:, 0, 1:] == ABSENT).all(dim=1).any()))  # some are DC only
 
+    def test_scan_weights_choose_which_of_libjpegs_cuts_are_drawn(self):
+        lib = {tuple(shifts_after(LIBJPEG_SCRIPT, k).flatten().tolist()): k for k in range(1, len(LIBJPEG_SCRIPT))}
+        drawn = lambda w: [lib.get(tuple(r.flatten().tolist())) for r in random_shifts(2000, torch.Generator().manual_seed(2), scan_weights=w)]
+        only5 = drawn([0, 0, 0, 0, 1, 0, 0, 0, 0])
+        self.assertTrue(900 < only5.count(5) < 1100)  # half the draws are libjpeg's cuts, all after scan 5
+        # (the random band shapes of the other half match one of libjpeg's cuts now and then)
+        self.assertTrue(all(only5.count(k) < 100 for k in (1, 2, 3, 4, 6, 7, 8, 9)), [only5.count(k) for k in range(1, 10)])
+        focused = drawn([1, 1, 1, 4, 4, 2, 1, 1, 1])
+        self.assertGreater(focused.count(5), 2.5 * focused.count(3))  # four times as often, give or take the draw
+
 
 class StableVerdict(unittest.TestCase):
     def test_the_first_scan_from_which_the_verdict_stays(self):
@@ -68,6 +78,7 @@ class ProgressiveZoo(unittest.TestCase):
         import json
         import tempfile
         from pathlib import Path
+        from dctvision_train.trainer import PROGRESSIVE
         from dctvision_train.zoo import land_progressive, progressive_done
         with tempfile.TemporaryDirectory() as d:
             models, staged = Path(d) / "models", Path(d) / "staged"
@@ -82,7 +93,27 @@ class ProgressiveZoo(unittest.TestCase):
             self.assertFalse(progressive_done(models / "n" / "metrics.json"))  # taught without the teacher
             self.assertTrue(progressive_done(models / "n" / "metrics.json", dict(teacher=0.0)))
             (models / "n" / "metrics.json").write_text(json.dumps(dict(top1=0.8790, fine_tune=dict(recipe={"partial": 0.5, "teacher": 0.5}))))
+            self.assertFalse(progressive_done(models / "n" / "metrics.json"))  # cuts drawn evenly
+            (models / "n" / "metrics.json").write_text(json.dumps(dict(top1=0.8790, fine_tune=dict(
+                recipe={"partial": 0.5, "teacher": 0.5, "scan_weights": PROGRESSIVE["scan_weights"]}))))
             self.assertTrue(progressive_done(models / "n" / "metrics.json"))
+
+    def test_the_budget_is_counted_from_the_whole_file_network_not_from_an_earlier_fine_tune(self):
+        import json
+        import tempfile
+        from pathlib import Path
+        from unittest import mock
+        from dctvision_train import zoo
+        with tempfile.TemporaryDirectory() as d:
+            whole, models, staged = Path(d) / "whole", Path(d) / "models", Path(d) / "staged"
+            for folder, top1 in ((whole / "n", 0.8815), (models / "n", 0.8700), (staged, 0.8780)):
+                folder.mkdir(parents=True)
+                (folder / "metrics.json").write_text(json.dumps(dict(top1=top1)))
+            with mock.patch.object(zoo, "WHOLE", whole):
+                self.assertEqual(zoo.reference_top1("n", models), 0.8815)
+                self.assertFalse(zoo.land_progressive("n", staged, models))  # above the shipped 0.8700, 0.35 below whole files
+                (staged / "metrics.json").write_text(json.dumps(dict(top1=0.8790)))
+                self.assertTrue(zoo.land_progressive("n", staged, models))
 
 
 class Teacher(unittest.TestCase):
@@ -110,4 +141,24 @@ class Teacher(unittest.TestCase):
         again = Run.from_state(run.state())
         with torch.no_grad():
             self.assertTrue(torch.equal(again.teacher(whole), run.teacher(whole)))
+        self.assertEqual((again.teacher_name, again.final_checkpoint()["teacher"]), ("test", "test"))  # metrics.json names it
         self.assertIn("KL divergence", __import__("dctvision_train.trainer", fromlist=["describe"]).describe(recipe)["text"])
+
+    def test_train_teacher_puts_another_network_in_the_teachers_place(self):
+        from types import SimpleNamespace
+        from dctvision_train.export import load_exported
+        from dctvision_train.train import new_run
+        from dctvision_train.trainer import PROGRESSIVE
+        root = Path(__file__).resolve().parents[2]
+        source, whole = root / "models" / "late-concat", root / "training" / "whole-file" / "late-concat"
+        folded, doc = load_exported(whole)
+        px = torch.randint(0, 256, (8, 3, 224, 224), dtype=torch.uint8, generator=torch.Generator().manual_seed(5))
+        folder = SimpleNamespace(class_ids=list(range(10)), class_names=doc["classNames"], n=8, pixels=px)
+        recipe = dict(PROGRESSIVE, schedule=[[224, 1]], batch=8)
+        run = new_run("late-concat", recipe, folder, None, str(source), str(whole))
+        self.assertEqual(run.teacher_name, "late-concat (whole-file/late-concat, 10 classes)")
+        x = run._inputs(px, 224, False)
+        with torch.no_grad():
+            self.assertTrue(torch.equal(run.teacher(x), folded.eval()(x)))
+        with self.assertRaises(SystemExit):  # a recipe without the teacher loss has no use for one
+            new_run("late-concat", dict(recipe, teacher=0.0), folder, None, str(source), str(whole))
