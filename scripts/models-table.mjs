@@ -39,23 +39,29 @@ function logSeconds(path) {
     return sum + med * v.length;
   }, 0);
 }
+/** The fine-tunes a network went through, earliest first (fine_tune.before holds the earlier ones). */
+function fineTunes(m) {
+  const chain = [];
+  for (let ft = m?.fine_tune; ft; ft = ft.before?.fine_tune) chain.unshift(ft);
+  return chain;
+}
 /**
  * The network's own log, and for a network fine-tuned on progressive cuts that fine-tune's too;
- * a fine-tune taught again (fine_tune.before) counts the earlier one's wall clock, its run folder
+ * a fine-tune taught again (fine_tune.before) counts the earlier ones' wall clock, its run folder
  * holding only the latest log.
  */
 function aloneSeconds(id) {
   const own = logSeconds(`${logsDir}${id}/log.jsonl`);
   const tune = metrics[id]?.fine_tune ? logSeconds(`${logsDir}progressive/${id}/log.jsonl`) : 0;
-  const before = metrics[id]?.fine_tune?.before?.fine_tune?.train_seconds ?? 0;
+  const before = fineTunes(metrics[id]).slice(0, -1).reduce((sum, ft) => sum + (ft.train_seconds ?? 0), 0);
   return own === undefined || tune === undefined ? undefined : own + tune + before;
 }
-/** "88 + 12": the recipe's epochs, then each fine-tune's. */
+/** "88 + 12 + 12": the recipe's epochs, then each fine-tune's. */
 function epochsCell(m) {
-  const ft = m?.fine_tune;
-  if (!ft) return m?.epochs ?? '—';
-  const before = ft.before?.fine_tune?.epochs;
-  return [m.epochs - ft.epochs - (before ?? 0), ...(before ? [before] : []), ft.epochs].join(' + ');
+  const chain = fineTunes(m);
+  if (!chain.length) return m?.epochs ?? '—';
+  const tuned = chain.reduce((sum, ft) => sum + ft.epochs, 0);
+  return [m.epochs - tuned, ...chain.map((ft) => ft.epochs)].join(' + ');
 }
 const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
 /** A difference in points, with its sign. */
