@@ -98,6 +98,16 @@ class ProgressiveZoo(unittest.TestCase):
                 recipe={"partial": 0.5, "teacher": 0.5, "scan_weights": PROGRESSIVE["scan_weights"]}))))
             self.assertTrue(progressive_done(models / "n" / "metrics.json"))
 
+    def test_every_shipped_network_is_within_the_budget_of_its_whole_file_network(self):
+        import json
+        from dctvision_train.zoo import MAX_PROGRESSIVE_LOSS, ORDER, ROOT, WHOLE
+        for net in ORDER:
+            whole = json.loads((WHOLE / net / "metrics.json").read_text())
+            shipped = json.loads((ROOT / "models" / net / "metrics.json").read_text())
+            self.assertNotIn("fine_tune", whole, net)  # trained on whole files only
+            self.assertEqual(whole["val_images"], shipped["val_images"], net)
+            self.assertGreaterEqual(shipped["top1"], whole["top1"] - MAX_PROGRESSIVE_LOSS, net)
+
     def test_the_budget_is_counted_from_the_whole_file_network_not_from_an_earlier_fine_tune(self):
         import json
         import tempfile
