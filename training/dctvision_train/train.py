@@ -139,7 +139,7 @@ def new_run(network, recipe, folder, ranks, source=None, teacher=None):
             raise SystemExit("--teacher: this recipe has no teacher loss (--progressive, or --set teacher=W)")
         folded, doc = load_exported(teacher)
         if doc["network"] != network or doc["classNames"] != folder.class_names:
-            raise SystemExit(f"--teacher {teacher}: a {doc['network']} of other classes, not this run's {network}")
+            raise SystemExit(f"--teacher {teacher}: a {doc['network']} of its own classes, not a {network} of these")
         run.teacher, run.teacher_name = teacher_of(folded, run.device), f"{doc['network']} ({Path(teacher).parent.name}/{Path(teacher).name}, {doc['classes']} classes)"
     return run
 
