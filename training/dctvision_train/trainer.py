@@ -45,7 +45,7 @@ FINETUNE = dict(RECIPE, warmup=0.1, schedule=[[176, 6], [224, 6, 0.8]])
 # file, so a cut learns the whole file's answer rather than only the label, and a whole file keeps
 # its answer; the zoo's teacher is the network as trained on whole files (training/whole-file/<id>).
 # A teacher weight of 0.8 kept whole files no better (docs/results/progressive-teacher.json).
-# `scan_weights`: libjpeg's cuts after scans 4 and 5 (27% and 38% of the bytes, where a verdict
+# `scan_weights`: libjpeg's cuts after scans 4 and 5 (26% and 38% of the bytes, where a verdict
 # first becomes usable) drawn four times as often as the others: Late-Concat after scan 5, 87.5%
 # against 86.7% with even draws, whole files 87.95 against 87.57 (docs/results/progressive-teacher.json).
 PROGRESSIVE = dict(FINETUNE, lr=5e-4, partial=0.5, teacher=0.5, scan_weights=[1, 1, 1, 4, 4, 2, 1, 1, 1])
