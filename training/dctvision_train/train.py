@@ -209,6 +209,8 @@ def main(argv=None):
     network = args.network or (source_doc["network"] if source_doc else "late-concat-rfa")
     if source_doc and source_doc["network"] != network:
         raise SystemExit(f"--from {args.source} is a {source_doc['network']}, not {network}")
+    if args.teacher and not args.source:
+        raise SystemExit("--teacher goes with --from")
     if args.progressive and not args.source:
         raise SystemExit("--progressive fine-tunes a trained network: give it --from MODEL_DIR")
     base = dict(PROGRESSIVE if args.progressive else FINETUNE if args.source else RECIPE)
@@ -219,8 +221,6 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     ranks = setup(args.device)
     folder = Folder(args.data, ranks, args.limit_per_class, val=bool(args.val_every))
-    if args.teacher and not args.source:
-        raise SystemExit("--teacher goes with --from")
     run = resume_or_new(network, recipe, folder, ranks, out, args.source, args.teacher)
     done = fit(run, folder, out, deadline, args.val_every, args.max_epochs, args.memory_format)
     if ranks.world > 1:
